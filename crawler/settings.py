@@ -1,0 +1,58 @@
+"""threadwarc's Scrapy settings: only what differs from Scrapy's defaults."""
+
+BOT_NAME = "threadwarc"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+USER_AGENT = "threadwarc/0.1 (+https://github.com/threadwarc/threadwarc)"
+
+# Politeness. AutoThrottle adapts the delay to the server's latency (slow site: slower
+# crawl; loopback: milliseconds), never more than 4 requests at once per site.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+
+# Limits: a focused crawl never needs more than ~6 levels (sitemap index > sitemap >
+# article > thread page > permalink); the spider also caps pagers (THREAD_MAX_*).
+DEPTH_LIMIT = 12
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # cut, and the head archived (TruncateOversizeMiddleware)
+# A response cut short by the server is archived (WARC-Truncated: disconnect), not dropped.
+DOWNLOAD_FAIL_ON_DATALOSS = False
+
+# Only encodings that warcio, pywb and the WARC readers of other tools can decode.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
+}
+
+# Scrapy starts CONCURRENT_ITEMS tasks per response; a focused spider yields few.
+CONCURRENT_ITEMS = 8
+
+# The WARC writer sees every exchange at `response_downloaded`, before any middleware.
+# The HTTP cache would answer from disk without a download: keep it off.
+HTTPCACHE_ENABLED = False
+EXTENSIONS = {
+    "crawler.extensions.WarcWriterExtension": 0,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.TruncateOversizeMiddleware": 950,
+}
+
+WARC_ENABLED = True
+WARC_DIR = "warc"
+WARC_MAX_SIZE = 1_000_000_000
+WARC_PREFIX = "threadwarc"
+WARC_GZIP_LEVEL = 6
+WARC_OPERATOR = ""
+WARC_DESCRIPTION = ""
+
+LOG_LEVEL = "INFO"

@@ -1,0 +1,219 @@
+"""The `thread` spider: articles, every page of their comment threads, every comment permalink."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+from scrapy import Request, Spider
+from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+
+from pipelines import platforms
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+_FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF")
+_SITEMAP_ROOTS = (b"<urlset", b"<sitemapindex")
+_MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
+
+
+def read_seeds(start_urls: str | None, seeds: str | None, log: Any) -> list[str]:
+    """Seed URLs from `-a start_urls=A,B` and `-a seeds=FILE`; bad lines are logged and skipped."""
+    candidates: list[tuple[str, str]] = []
+    if start_urls:
+        candidates += [("start_urls", u) for u in start_urls.split(",")]
+    if seeds:
+        try:
+            lines = Path(seeds).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read seeds file {seeds!r}: {exc}") from exc
+        for number, line in enumerate(lines, 1):
+            line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+            if line:
+                candidates.append((f"{seeds}:{number}", line))
+    urls: list[str] = []
+    for origin, raw in candidates:
+        url = raw.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+            log.warning("Skipping seed %r (%s): not an absolute http(s) URL", raw, origin)
+            continue
+        urls.append(url)
+    if not urls and not candidates:
+        raise ValueError("no seeds: pass -a start_urls=URL[,URL...] or -a seeds=FILE")
+    return list(dict.fromkeys(urls))
+
+
+def _sniff(body: bytes) -> bytes:
+    return body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
+class ThreadSpider(Spider):
+    """Focused: follows only what a platform says belongs to an article's thread."""
+
+    name = "thread"
+
+    def __init__(self, start_urls: str | None = None, seeds: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.seed_urls = read_seeds(start_urls, seeds, self.logger)
+        self.hosts = {urlsplit(u).hostname for u in self.seed_urls}
+        self.allowed_domains = sorted(h for h in self.hosts if h)
+        self.max_thread_pages = 500
+        self.max_index_pages = 20
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.max_thread_pages = s.getint("THREAD_MAX_THREAD_PAGES", spider.max_thread_pages)
+        spider.max_index_pages = s.getint("THREAD_MAX_INDEX_PAGES", spider.max_index_pages)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.seed_urls:
+            yield Request(url, callback=self.parse_seed, errback=self.seed_failed)
+
+    # -- callbacks ---------------------------------------------------------------------------
+
+    def parse_seed(self, response: Response, index_page: int = 0) -> Iterator[Request]:
+        """A seed may be an article, an index page, a feed or a sitemap (index)."""
+        body = self._xml_body(response)
+        head = _sniff(body) if body is not None else b""
+        if head.startswith(b"<?xml"):
+            head = head[head.find(b"?>") + 2 :].lstrip()
+        if head.startswith(_SITEMAP_ROOTS):
+            yield from self._from_sitemap(response, body or b"")
+        elif head.startswith(_FEED_ROOTS):
+            yield from self._from_feed(response, body or b"")
+        elif isinstance(response, HtmlResponse):
+            tree = response.selector.root
+            platform = platforms.detect(tree, response.url)
+            if platform.is_article(tree, response.url):
+                yield from self.parse_article(response)
+                return
+            links = platform.article_links(tree, response.url)
+            self.logger.info(
+                "Index %s (%s): %d article links", response.url, platform.name, len(links)
+            )
+            yield from self._follow(platform, links, self.parse_article)
+            if index_page + 1 < self.max_index_pages:
+                for url in self._scoped(platform, platform.index_pages(tree, response.url)):
+                    yield Request(url, callback=self.parse_seed, errback=self.failed,
+                                  cb_kwargs={"index_page": index_page + 1})
+        else:
+            self.crawler.stats.inc_value("thread/seeds_unusable")
+            self.logger.warning(
+                "Seed %s is not an HTML page, a feed or a sitemap (Content-Type %r): "
+                "archived, nothing discovered from it",
+                response.url, response.headers.get("Content-Type", b"").decode("latin-1"),
+            )
+
+    def parse_article(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, HtmlResponse):
+            self.logger.info("Not HTML, archived only: %s", response.url)
+            return
+        tree = response.selector.root
+        platform = platforms.detect(tree, response.url)
+        if not platform.is_article(tree, response.url):
+            self.logger.info("No article found at %s (%s)", response.url, platform.name)
+            return
+        self.crawler.stats.inc_value("thread/articles")
+        self.crawler.stats.inc_value(f"thread/platform/{platform.name}")
+        pages = platform.thread_pages(tree, response.url)[: self.max_thread_pages]
+        yield from self._follow(platform, pages, self.parse_thread_page)
+        yield from self._follow(platform, platform.permalinks(tree, response.url),
+                                self.parse_permalink)
+
+    def parse_thread_page(self, response: Response) -> Iterator[Request]:
+        self.crawler.stats.inc_value("thread/thread_pages")
+        if isinstance(response, HtmlResponse):
+            tree = response.selector.root
+            platform = platforms.detect(tree, response.url)
+            yield from self._follow(platform, platform.permalinks(tree, response.url),
+                                    self.parse_permalink)
+
+    def parse_permalink(self, response: Response) -> Iterator[Request]:
+        """Archived for its own URL; its content is a thread page we already follow."""
+        self.crawler.stats.inc_value("thread/permalinks")
+        return iter(())
+
+    # -- discovery helpers ---------------------------------------------------------------------
+
+    def _xml_body(self, response: Response) -> bytes | None:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":  # a .xml.gz sitemap served as a file
+            try:
+                body = gunzip(body, max_size=_MAX_SITEMAP_BYTES)
+            except OSError as exc:  # gzip.BadGzipFile, truncated data, over the limit
+                self.logger.warning("Cannot gunzip %s: %s", response.url, exc)
+                return None
+        return body
+
+    def _from_sitemap(self, response: Response, body: bytes) -> Iterator[Request]:
+        try:
+            sitemap = Sitemap(body)
+        except etree.XMLSyntaxError as exc:
+            self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
+            return
+        locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        self.logger.info("Sitemap %s (%s): %d entries", response.url, sitemap.type, len(locs))
+        callback = self.parse_seed if sitemap.type == "sitemapindex" else self.parse_article
+        yield from self._follow(platforms.GENERIC, locs, callback)
+
+    def _from_feed(self, response: Response, body: bytes) -> Iterator[Request]:
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+        root = etree.fromstring(body, parser=parser)
+        if root is None:
+            self.logger.warning("Unreadable feed %s", response.url)
+            return
+        links = root.xpath(
+            "//*[local-name()='item']/*[local-name()='link']/text()"
+            " | //*[local-name()='entry']/*[local-name()='link']"
+            "[not(@rel) or @rel='alternate']/@href"
+        )
+        self.logger.info("Feed %s: %d entries", response.url, len(links))
+        yield from self._follow(platforms.GENERIC, [str(x).strip() for x in links],
+                                self.parse_article)
+
+    def _scoped(self, platform: platforms.Platform, urls: Iterable[str]) -> Iterator[str]:
+        stats = self.crawler.stats
+        for url in urls:
+            if urlsplit(url).hostname not in self.hosts:
+                stats.inc_value("thread/offsite_skipped")
+                self.logger.debug("Off-site, not followed: %s", url)
+            elif platform.is_trap(url) or any(p.is_trap(url) for p in platforms.PLATFORMS):
+                stats.inc_value("thread/traps_skipped")
+                self.logger.debug("Trap, not followed: %s", url)
+            else:
+                yield url
+
+    def _follow(self, platform: platforms.Platform, urls: Iterable[str], callback: Any
+                ) -> Iterator[Request]:
+        for url in self._scoped(platform, urls):
+            yield Request(url, callback=callback, errback=self.failed)
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def seed_failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("thread/seeds_failed")
+        self.logger.error("Seed %s failed: %s", failure.request.url, _describe(failure))
+
+    def failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("thread/fetch_failed")
+        self.logger.warning("Fetching %s failed: %s", failure.request.url, _describe(failure))
+
+
+def _describe(failure: Failure) -> str:
+    if failure.check(HttpError):
+        response = failure.value.response
+        return f"HTTP {response.status} (archived)"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"

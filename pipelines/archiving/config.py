@@ -1,0 +1,47 @@
+"""WARC_* settings, parsed once: code and tests take the dataclass, never the settings."""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name_part(text: str, fallback: str) -> str:
+    """A string made safe for a file name: no separators, no dots at the start."""
+    cleaned = _UNSAFE_NAME.sub("-", text).strip(".-")[:64]
+    return cleaned or fallback
+
+
+@dataclass(frozen=True, slots=True)
+class WarcConfig:
+    directory: Path
+    max_size: int = 1_000_000_000
+    prefix: str = "threadwarc"
+    gzip_level: int = 6
+    hostname: str = field(default_factory=lambda: safe_name_part(socket.gethostname(), "host"))
+    # warcinfo fields (name -> value), written first in every file
+    info: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_settings(cls, s: BaseSettings, info: dict[str, Any] | None = None) -> WarcConfig:
+        if not s.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        if not (directory := s.get("WARC_DIR")):
+            raise NotConfigured("WARC_DIR must be set when WARC_ENABLED is on")
+        if (size := s.getint("WARC_MAX_SIZE", cls.max_size)) <= 0:
+            raise NotConfigured(f"WARC_MAX_SIZE must be > 0, got {size!r}")
+        if not 0 <= (level := s.getint("WARC_GZIP_LEVEL", cls.gzip_level)) <= 9:
+            raise NotConfigured(f"WARC_GZIP_LEVEL must be 0-9, got {level!r}")
+        prefix = s.get("WARC_PREFIX") or cls.prefix
+        if safe_name_part(prefix, "") != prefix:
+            raise NotConfigured(f"WARC_PREFIX may hold only letters, digits, '.', '_', '-': {prefix!r}")
+        fields = tuple((k, str(v)) for k, v in (info or {}).items() if v not in (None, ""))
+        return cls(Path(directory).expanduser(), size, prefix, level, info=fields)

@@ -1,0 +1,176 @@
+"""Pure WARC record construction: an Exchange in, warcio records out, no I/O."""
+
+from __future__ import annotations
+
+import http
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+from warcio.recordbuilder import RecordBuilder
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+
+WARC_VERSION = "1.1"
+# Connection-level framing that was undone before we saw the body: stored renamed, the way
+# Wayback/pywb mark original headers, so replay tools do not de-chunk a plain body again.
+_FRAMING_HEADERS = {"transfer-encoding"}
+_ORIG_PREFIX = "X-Archive-Orig-"
+_UNSAFE_URI_CHARS = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")
+
+
+def warc_date(moment: datetime | None = None) -> str:
+    """WARC 1.1 date with microseconds, always UTC."""
+    moment = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def target_uri(url: str) -> str:
+    """The URI as sent on the wire: no fragment, nothing that could break a header line."""
+    url = urldefrag(url)[0]
+    return _UNSAFE_URI_CHARS.sub(lambda m: f"%{ord(m.group()):02X}", url)
+
+
+def request_target(url: str) -> str:
+    """The request-target of an HTTP/1.1 request line: path and query, never the fragment."""
+    parts = urlsplit(target_uri(url))
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+Headers = list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and the response to it, as they crossed the wire."""
+
+    url: str
+    method: str
+    request_headers: Headers
+    request_body: bytes
+    protocol: str
+    status: int
+    reason: str
+    headers: Headers
+    body: bytes
+    ip: str | None = None
+    date: str = ""
+    truncated: str | None = None  # WARC-Truncated reason: "length", "disconnect", "time"
+
+    @classmethod
+    def from_scrapy(cls, request: Any, response: Any, *, date: str | None = None) -> Exchange:
+        """Capture from `response_downloaded`: the body is still content-encoded there."""
+        flags = response.flags or ()
+        truncated = (
+            "length" if "download_stopped" in flags else "disconnect" if "dataloss" in flags else None
+        )
+        req_headers = _decode_headers(request.headers)
+        if not any(name.lower() == "host" for name, _ in req_headers):
+            req_headers.insert(0, ("Host", urlsplit(request.url).netloc))
+        return cls(
+            url=target_uri(request.url),
+            method=request.method,
+            request_headers=req_headers,
+            request_body=request.body or b"",
+            protocol=response.protocol or "HTTP/1.1",
+            status=response.status,
+            reason=_reason(response.status),
+            headers=_decode_headers(response.headers),
+            body=response.body,
+            ip=str(response.ip_address) if response.ip_address else None,
+            date=date or warc_date(),
+            truncated=truncated,
+        )
+
+
+def _reason(status: int) -> str:
+    # Scrapy's HTTP/1.1 handler keeps the status code, not the phrase: use the standard one.
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _decode_headers(headers: Any) -> Headers:
+    """Every value of every header, bytes read as ISO-8859-1 (RFC 9110's octets)."""
+    pairs: Headers = []
+    for name in headers:
+        key = name.decode("latin-1")
+        pairs.extend((key, v.decode("latin-1")) for v in headers.getlist(name))
+    return pairs
+
+
+def _stored_headers(headers: Iterable[tuple[str, str]]) -> Headers:
+    return [
+        (_ORIG_PREFIX + name if name.lower() in _FRAMING_HEADERS else name, value)
+        for name, value in headers
+    ]
+
+
+def response_record(ex: Exchange, b: RecordBuilder, *, record_id: str) -> ArcWarcRecord:
+    http_headers = StatusAndHeaders(
+        f"{ex.status} {ex.reason}".rstrip(), _stored_headers(ex.headers), protocol=ex.protocol
+    )
+    extra = {"WARC-Record-ID": record_id, "WARC-Date": ex.date}
+    if ex.ip:
+        extra["WARC-IP-Address"] = ex.ip
+    if ex.truncated:
+        extra["WARC-Truncated"] = ex.truncated
+    return b.create_warc_record(
+        ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
+        http_headers=http_headers, warc_headers_dict=extra,
+    )
+
+
+def request_record(
+    ex: Exchange, b: RecordBuilder, *, record_id: str, concurrent_to: str
+) -> ArcWarcRecord:
+    http_headers = StatusAndHeaders(
+        f"{ex.method} {request_target(ex.url)} HTTP/1.1", list(ex.request_headers),
+        is_http_request=True,
+    )
+    extra = {"WARC-Record-ID": record_id, "WARC-Date": ex.date, "WARC-Concurrent-To": concurrent_to}
+    return b.create_warc_record(
+        ex.url, "request", payload=BytesIO(ex.request_body), length=len(ex.request_body),
+        http_headers=http_headers, warc_headers_dict=extra,
+    )
+
+
+def build_pair(
+    ex: Exchange, b: RecordBuilder, *, record_id: str | None = None, request_id: str | None = None
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+    """The response record and the request record that names it with WARC-Concurrent-To."""
+    response = response_record(ex, b, record_id=record_id or new_record_id())
+    rid = response.rec_headers.get_header("WARC-Record-ID")
+    return response, request_record(ex, b, record_id=request_id or new_record_id(), concurrent_to=rid)
+
+
+def warcinfo_record(
+    b: RecordBuilder, filename: str, info: Iterable[tuple[str, str]], *,
+    record_id: str | None = None, date: str | None = None,
+) -> ArcWarcRecord:
+    """application/warc-fields describing the file, its software and the crawl."""
+    body = "".join(f"{k}: {_one_line(v)}\r\n" for k, v in info).encode("utf-8")
+    extra = {
+        "WARC-Record-ID": record_id or new_record_id(),
+        "WARC-Date": date or warc_date(),
+        "WARC-Filename": filename,
+    }
+    return b.create_warc_record(
+        "", "warcinfo", payload=BytesIO(body), length=len(body),
+        warc_content_type="application/warc-fields", warc_headers_dict=extra,
+    )
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
