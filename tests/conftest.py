@@ -1,0 +1,78 @@
+"""Real parts only: the demo site runs as its own process on 127.0.0.1, crawls run the real
+`threadwarc crawl` command line, and WARCs are read back with warcio and cdxj-indexer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class DemoSite:
+    base_url: str
+    truth: dict[str, Any]
+    process: subprocess.Popen[bytes]
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+
+def start_demo_site(tmp: Path, *args: str) -> DemoSite:
+    truth_file = tmp / "truth.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.demosite", "--port", "0", "--truth", str(truth_file), *args],
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()  # the server prints its address once it listens
+    if not line.startswith("Serving demo site at "):
+        proc.kill()
+        raise RuntimeError(f"demo site did not start: {line!r}")
+    base_url = line.rsplit(" ", 1)[1].strip()
+    return DemoSite(base_url, json.loads(truth_file.read_text()), proc)
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    site = start_demo_site(tmp_path_factory.mktemp("demo"), "--slow-seconds", "0.5")
+    yield site
+    site.process.terminate()
+    site.process.wait(timeout=10)
+    site.process.stdout.close()
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str
+    warc_dir: Path
+
+    @property
+    def warcs(self) -> list[Path]:
+        return sorted(self.warc_dir.glob("*.warc.gz"))
+
+
+def run_crawl(warc_dir: Path, *args: str, cwd: Path | None = None, timeout: float = 300) -> CrawlResult:
+    """`threadwarc crawl thread ...` as a user runs it, fast settings for loopback."""
+    cmd = [
+        sys.executable, "-m", "crawler", "crawl", "thread",
+        "-s", f"WARC_DIR={warc_dir}",
+        "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s", "LOG_LEVEL=INFO",
+        *args,
+    ]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or warc_dir.parent,
+                          timeout=timeout, env=env)
+    return CrawlResult(proc.returncode, proc.stderr, warc_dir)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import gzip
+import hashlib
+from base64 import b32encode
+from io import BytesIO
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from pipelines.archiving.records import request_target, target_uri
+
+from .golden_cases import BODY, GOLDEN, GZIPPED_EXCHANGE, RESPONSE_ID, render_pair
+
+
+def test_pair_matches_golden_bytes():
+    assert render_pair(GZIPPED_EXCHANGE) == (GOLDEN / "gzipped-pair.golden").read_bytes()
+
+
+def test_golden_pair_reads_back_with_warcio():
+    records, bodies = [], []
+    for record in ArchiveIterator(BytesIO(render_pair(GZIPPED_EXCHANGE)), check_digests=True):
+        records.append(record)
+        bodies.append(record.content_stream().read())  # warcio decodes gzip for readers
+    response, request = records
+    assert response.rec_type == "response"
+    assert request.rec_type == "request"
+    assert request.rec_headers.get_header("WARC-Concurrent-To") == RESPONSE_ID
+    assert response.rec_headers.get_header("WARC-Truncated") == "length"
+    # stored as received: still gzip, both cookies, the chunked framing renamed
+    assert [v for k, v in response.http_headers.headers if k == "Set-Cookie"] == [
+        "has_js=1; path=/", "SESSabc=def; path=/; HttpOnly",
+    ]
+    assert response.http_headers.get_header("Transfer-Encoding") is None
+    assert response.http_headers.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+    assert bodies == [BODY.encode(), b""]
+
+
+def test_payload_digest_is_over_the_encoded_entity():
+    response, _ = ArchiveIterator(BytesIO(render_pair(GZIPPED_EXCHANGE)))
+    expected = "sha1:" + b32encode(hashlib.sha1(GZIPPED_EXCHANGE.body).digest()).decode()
+    assert response.rec_headers.get_header("WARC-Payload-Digest") == expected
+
+
+def test_request_line_keeps_query_and_drops_fragment():
+    assert request_target("http://h/comment/5?x=1&page=2#comment-5") == "/comment/5?x=1&page=2"
+    assert request_target("http://h") == "/"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://h/a#frag", "http://h/a"),
+        ("http://h/a b\r\nWARC-Type: revisit", "http://h/a%20b%0D%0AWARC-Type:%20revisit"),
+        ("http://h/<x>", "http://h/%3Cx%3E"),
+    ],
+)
+def test_target_uri_cannot_break_a_header_line(url, expected):
+    assert target_uri(url) == expected
+
+
+def test_gzip_body_is_not_decoded_when_stored():
+    raw = render_pair(GZIPPED_EXCHANGE)
+    assert gzip.compress(BODY.encode(), mtime=0) in raw
