@@ -64,7 +64,7 @@ class WarcWriterExtension:
         ext = cls(crawler, WarcConfig.from_settings(crawler.settings, warcinfo_fields(crawler)))
         crawler.signals.connect(ext._downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext._closed, signal=signals.spider_closed)
-        logger.info("Writing WARC files to %s", ext.cfg.directory.resolve())
+        logger.info("WARC writer process %d writing to %s", ext.sink.pid, ext.cfg.directory.resolve())
         return ext
 
     def _downloaded(self, response: Response, request: Request, spider: Any) -> None:

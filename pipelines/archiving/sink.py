@@ -117,6 +117,10 @@ class WarcSink:
         self._pipe = self._proc.stdin
         self._send(cfg)
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def put(self, ex: Exchange) -> None:
         self._send(ex)
 

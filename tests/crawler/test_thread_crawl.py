@@ -5,7 +5,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import os
 import re
+import select
+import signal
+import subprocess
+import sys
 from base64 import b32encode
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -220,3 +225,66 @@ def test_works_from_any_directory(demo_site, tmp_path):
     assert result.returncode == 0, result.log[-2000:]
     assert len(result.warcs) == 1
     assert Path(result.warcs[0]).parent == elsewhere / "out"
+
+
+def _start_slow_crawl(demo_site: DemoSite, warc_dir: Path) -> subprocess.Popen[str]:
+    """A crawl paced at 20 pages/s so that a signal always lands mid-crawl."""
+    cmd = [sys.executable, "-m", "crawler", "crawl", "thread",
+           "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
+           "-s", f"WARC_DIR={warc_dir}", "-s", "AUTOTHROTTLE_ENABLED=False",
+           "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+           "-s", "LOG_LEVEL=DEBUG"]
+    # its own process group, like a job in a terminal: Ctrl-C signals the whole group
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=warc_dir.parent,
+                            start_new_session=True)
+
+
+def _read_until(proc: subprocess.Popen[str], pattern: str) -> tuple[str, re.Match[str]]:
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if m := re.search(pattern, line):
+            return "".join(seen), m
+    raise AssertionError("".join(seen)[-3000:])
+
+
+def test_ctrl_c_closes_every_file_and_loses_no_record(demo_site, tmp_path):
+    warc_dir = tmp_path / "warc"
+    proc = _start_slow_crawl(demo_site, warc_dir)
+    head, _ = _read_until(proc, r"Crawled \(200\) <GET [^>]*/comment/\d+>")
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does
+    tail = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    log = head + tail
+    assert "'finish_reason': 'shutdown'" in log
+    assert not list(warc_dir.glob("*.open"))
+    warcs = sorted(warc_dir.glob("*.warc.gz"))
+    assert tool("warcio", "check", *map(str, warcs)).returncode == 0
+    records = read_records(warcs)
+    responses = [r for r in records if r.type == "response"]
+    assert len(responses) == scrapy_stat(log, "downloader/response_count")
+    assert len(responses) < 100  # stopped early, not finished
+
+
+def test_killed_crawl_still_leaves_closed_files(demo_site, tmp_path):
+    warc_dir = tmp_path / "warc"
+    proc = _start_slow_crawl(demo_site, warc_dir)
+    _, writer = _read_until(proc, r"WARC writer process (\d+)")
+    log, _ = _read_until(proc, r"Crawled \(200\) <GET [^>]*/comment/\d+>")
+    # The writer is in its own session: it outlives the crawl and sees EOF on its pipe.
+    pidfd = os.pidfd_open(int(writer.group(1)))
+    proc.kill()
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    try:
+        ready, _, _ = select.select([pidfd], [], [], 60)  # readable when the writer exits
+    finally:
+        os.close(pidfd)
+    assert ready, "the WARC writer did not exit after the crawl was killed"
+    assert not list(warc_dir.glob("*.open"))
+    warcs = sorted(warc_dir.glob("*.warc.gz"))
+    assert tool("warcio", "check", *map(str, warcs)).returncode == 0
+    crawled = set(re.findall(r"Crawled \(\d+\) <GET ([^>]+)>", log))
+    archived = {r.url for r in read_records(warcs) if r.type == "response"}
+    assert crawled <= archived
