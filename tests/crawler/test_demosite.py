@@ -56,10 +56,10 @@ def target(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def fetch(site: DemoSite, url: str, *, gzipped: bool = False, method: str = "GET") -> Fetched:
+def fetch(site: DemoSite, url: str, *, gzipped: bool = False) -> Fetched:
     conn = http.client.HTTPConnection(*site.server_address[:2], timeout=5)
     try:
-        conn.request(method, target(url), headers={"Accept-Encoding": "gzip" if gzipped else "identity"})
+        conn.request("GET", target(url), headers={"Accept-Encoding": "gzip" if gzipped else "identity"})
         resp = conn.getresponse()
         return Fetched(resp.status, resp.reason, resp.msg, resp.read())
     finally:
