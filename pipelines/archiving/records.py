@@ -103,11 +103,12 @@ def _reason(status: int) -> str:
 
 def _decode_headers(headers: Any) -> Headers:
     """Every value of every header, bytes read as ISO-8859-1 (RFC 9110's octets)."""
-    pairs: Headers = []
-    for name in headers:
-        key = name.decode("latin-1")
-        pairs.extend((key, v.decode("latin-1")) for v in headers.getlist(name))
-    return pairs
+    # dict.items: Scrapy's Headers stores every value in a list; its own items() re-normalises
+    return [
+        (name.decode("latin-1"), v.decode("latin-1"))
+        for name, values in dict.items(headers)
+        for v in values
+    ]
 
 
 def _stored_headers(headers: Iterable[tuple[str, str]]) -> Headers:

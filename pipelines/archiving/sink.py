@@ -7,6 +7,8 @@ only the crawl, and it drains the pipe to EOF, so a crawl that dies still leaves
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -115,6 +117,8 @@ class WarcSink:
         )
         assert self._proc.stdin is not None
         self._pipe = self._proc.stdin
+        with contextlib.suppress(OSError, AttributeError):  # Linux: room for ~1 MB of pages
+            fcntl.fcntl(self._pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
         self._send(cfg)
 
     @property
