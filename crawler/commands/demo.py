@@ -31,7 +31,6 @@ def start_demo_site(*args: str) -> tuple[subprocess.Popen[bytes], str]:
 
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings = {"LOG_LEVEL": "WARNING"}  # noqa: RUF012 (Scrapy's own convention)
 
     def short_desc(self) -> str:
         return "Serve the bundled demo site, crawl and archive it, then print a summary"
@@ -39,6 +38,12 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--warc-dir", default="warc/demo", help="WARC output (default: %(default)s)")
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        if not opts.loglevel and not opts.nolog:  # a summary, not a crawl log, unless asked
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
