@@ -402,11 +402,19 @@ jQuery.extend(Drupal.settings, {settings});
 """  # noqa: E501
 
     def comments(self, a: Article, page: int) -> str:
-        """One thread page; indentation restarts on every page, so the first comment may float."""
+        """One thread page, indented exactly as comment_prepare_thread() and comment_view() do it.
+
+        $divs restarts at 0 on every page, and a comment deeper than $divs opens ONE div.indented
+        however much deeper it is, so on a later page nesting understates depth until it resyncs.
+        """
         by_cid, out, divs = {c.cid: c for c in a.comments}, [], 0
         for i, c in enumerate(self.threads[a.nid][page * COMMENTS_PER_PAGE:][:COMMENTS_PER_PAGE]):
-            out.append('<div class="indented">' * (c.depth - divs) + "</div>" * (divs - c.depth))
-            divs = c.depth
+            if c.depth > divs:
+                out.append('<div class="indented">')
+                divs += 1
+            else:
+                out.append("</div>" * (divs - c.depth))
+                divs = c.depth
             out.append(self.comment(a, c, by_cid.get(c.pid or 0), "odd" if i % 2 == 0 else "even"))
         return (f'<div id="comments" class="comment-wrapper">\n  <h2 class="title">Comments</h2>\n  <div '
                 f'class="comment-sort">Sort by: <a href="{a.path}?sort=newest">Newest</a> | <a href="{a.path}'

@@ -2,11 +2,76 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml.html import HtmlElement
+
+_BLOCKS = {"p", "div", "blockquote", "ul", "ol", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+           "table", "tr", "dl", "dt", "dd", "figure", "figcaption", "section", "article"}
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
+@dataclass(slots=True)
+class Comment:
+    """One comment as a platform parser sees it on one page."""
+
+    comment_id: str
+    parent_id: str | None  # None: top level (or unknown, see parent_known)
+    author: str | None
+    published: datetime | None  # timezone-aware UTC, None when the page does not say
+    text: str
+    permalink: str | None
+    order: int  # document order on its page
+    parent_known: bool = True  # False: a reply whose parent the page does not name
+    confidence: str = "high"
+
+
+def utc(value: str | None) -> datetime | None:
+    """An ISO 8601 timestamp with an offset, as UTC; None for anything less certain."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc) if moment.tzinfo else None
+
+
+def block_text(element: HtmlElement) -> str:
+    """Readable text of a rich-text field: one line per paragraph, quotes marked with "> "."""
+    lines: list[str] = []
+    _collect(element, lines, quote=False)
+    return "\n".join(line for line in lines if line)
+
+
+def _collect(el: HtmlElement, lines: list[str], *, quote: bool) -> None:
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = _SPACES.sub(" ", "".join(inline)).strip()
+        if text:
+            lines.append("> " + text if quote else text)
+        inline.clear()
+
+    inline.append(el.text or "")
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in ("script", "style", "template", "noscript") or not tag:
+            pass
+        elif tag == "br":
+            flush()
+        elif tag in _BLOCKS:
+            flush()
+            _collect(child, lines, quote=quote or tag == "blockquote")
+        else:
+            inline.append(child.text_content())
+        inline.append(child.tail or "")
+    flush()
 
 
 def absolute(base: str, hrefs: Iterable[str]) -> Iterator[str]:
@@ -62,6 +127,22 @@ class Platform:
         """Links a crawler must never follow: reply forms, logins, sort orders, calendars."""
         return False
 
-    def parse(self, tree: HtmlElement, url: str) -> list[dict[str, Any]]:
-        """The comments on this page. Prefer none to wrong ones."""
+    def article_key(self, tree: HtmlElement, url: str) -> str:
+        """The URL that names the article this page belongs to (pages of a thread share it)."""
+        return self.canonical_url(tree, url)
+
+    def permalink_comment_id(self, url: str) -> str | None:
+        """The comment a permalink URL points at, from the URL alone."""
+        return None
+
+    def page_number(self, tree: HtmlElement, url: str) -> int:
+        """Which page of the comment thread this is (0-based)."""
+        return 0
+
+    def comments_status(self, tree: HtmlElement, url: str) -> str:
+        """`html` when the thread is in the page; `not_in_html` when a script loads it."""
+        return "html"
+
+    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+        """The comments on this page, in document order. Prefer none to wrong ones."""
         return []

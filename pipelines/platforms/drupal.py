@@ -7,9 +7,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from .base import Platform, absolute, has_class
+from .base import Comment, Platform, absolute, block_text, has_class, utc
 
 _COMMENT_PATH = re.compile(r"^/comment/(\d+)/?$")
+_COMMENT_REF = re.compile(r"(?:/comment/|#comment-)(\d+)")
+_NOT_VERIFIED = re.compile(r"\s*\(not verified\)\s*$")
+_ANONYMOUS = "Anonymous"  # Drupal's default name for anonymous users without one
 # Paths every Drupal site has that lead to forms, accounts, searches or endless calendars.
 _TRAP_PATH = re.compile(
     r"^/(?:comment/reply|comment/\d+/(?:edit|delete)|user|node/add|search|filter/tips"
@@ -96,3 +99,117 @@ class Drupal7(Platform):
             if key in _TRAP_QUERY or (key == "q" and _TRAP_PATH.match("/" + value)):
                 return True
         return False
+
+    # -- comments (issue: extraction) ------------------------------------------------------
+
+    def article_key(self, tree: HtmlElement, url: str) -> str:
+        return _with_page(self.canonical_url(tree, url), 0)
+
+    def permalink_comment_id(self, url: str) -> str | None:
+        m = _COMMENT_PATH.match(urlsplit(url).path)
+        return m.group(1) if m else None
+
+    def page_number(self, tree: HtmlElement, url: str) -> int:
+        current = tree.xpath(
+            f"//*[@id='comments']//ul[{has_class('pager')}]/li[{has_class('pager-current')}]"
+            f" | //*[@id='comments']/following-sibling::*//ul[{has_class('pager')}]"
+            f"/li[{has_class('pager-current')}]"
+        )
+        if current:
+            text = current[0].text_content().strip().split()[0] if current[0].text_content().strip() else ""
+            if text.isdigit():
+                return int(text) - 1
+        return _page_of(url)
+
+    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+        """Drupal 7 comments: ids from anchors/RDFa, parents from `sioc:reply_of`, else nesting.
+
+        Replies sit in the `div.indented` that follows their parent, so nesting gives the
+        parent within one page; the first replies on a later page have theirs on another
+        page, which only the RDF module's `sioc:reply_of` names.
+        """
+        out: list[Comment] = []
+        nodes = tree.xpath(f"//div[{has_class('comment')}][ancestor::*[@id='comments'] or @about]")
+        last_at_level: dict[int, str] = {}
+        for order, node in enumerate(nodes):
+            cid = self._comment_id(node)
+            if cid is None:
+                continue
+            level = len(node.xpath(f"ancestor::div[{has_class('indented')}]"))
+            parent, known = self._rdf_parent(node)
+            if not known:  # no RDF module: trust nesting only when the parent is on this page
+                parent = last_at_level.get(level - 1) if level else None
+                known = level == 0 or parent is not None
+            last_at_level[level] = cid
+            for deeper in [k for k in last_at_level if k > level]:
+                del last_at_level[deeper]
+            out.append(Comment(
+                comment_id=cid,
+                parent_id=parent,
+                author=self._author(node),
+                published=utc(next(iter(node.xpath(
+                    ".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]/@content"
+                )), None)),
+                text=self._text(node),
+                permalink=f"{_origin(url)}/comment/{cid}",
+                order=order,
+                parent_known=known,
+            ))
+        return out
+
+    @staticmethod
+    def _comment_id(node: HtmlElement) -> str | None:
+        refs = node.xpath("@about | .//a[contains(@class, 'permalink')]/@href")
+        prev = node.getprevious()
+        if prev is not None and prev.tag == "a" and (prev.get("id") or "").startswith("comment-"):
+            refs.insert(0, "#" + prev.get("id"))
+        for ref in refs:
+            if m := _COMMENT_REF.search(ref):
+                return m.group(1)
+        return None
+
+    @staticmethod
+    def _rdf_parent(node: HtmlElement) -> tuple[str | None, bool]:
+        """(parent id, known): RDFa names the parent comment, or the node for top level."""
+        resources = node.xpath(".//*[@rel='sioc:reply_of']/@resource")
+        if not resources:
+            return None, False
+        for res in resources:
+            if m := _COMMENT_REF.search(res):
+                return m.group(1), True
+        return None, True
+
+    @staticmethod
+    def _author(node: HtmlElement) -> str | None:
+        names = node.xpath(
+            ".//*[@rel='sioc:has_creator']//*[@property='foaf:name']"
+            f" | .//*[{has_class('submitted')}]//*[{has_class('username')}]"
+        )
+        if not names:
+            return None
+        name = _NOT_VERIFIED.sub("", " ".join(names[0].text_content().split()))
+        return None if not name or name == _ANONYMOUS else name
+
+    @staticmethod
+    def _text(node: HtmlElement) -> str:
+        body = node.xpath(
+            f".//div[{has_class('field-name-comment-body')}]//div[{has_class('field-item')}]"
+        )
+        if body:
+            return "\n".join(filter(None, (block_text(b) for b in body)))
+        content = node.xpath(f".//div[{has_class('content')}]")
+        if not content:
+            return ""
+        # Older themes: the content div holds the body plus RDF spans, links and signatures.
+        clone = content[0].__copy__()
+        for junk in clone.xpath(
+            f".//*[{has_class('rdf-meta')} or {has_class('links')} or {has_class('user-signature')}"
+            f" or {has_class('comment-parent')}]"
+        ):
+            junk.drop_tree()
+        return block_text(clone)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -279,7 +279,7 @@ def parse_thread(html: str) -> list[dict[str, Any]]:
             "author": None if author == "Anonymous" and name.tag == "span" else author,
             "published": datetime.fromisoformat(created).astimezone(timezone.utc).isoformat(),
             "text": "\n".join(lines),
-            "depth": len(div.xpath('ancestor::div[@class="indented"]')),
+            "nesting": len(div.xpath('ancestor::div[@class="indented"]')),
         })
     return rows
 
@@ -291,10 +291,20 @@ def test_ground_truth_matches_rendered_threads(herald: DemoSite, truth: dict[str
         for art in truth["articles"]:
             rows = []
             charset = "cp1252" if art["url"] == truth["special"]["legacy_charset"] else "utf-8"
+            depths: dict[str, int] = {}
             for page, url in enumerate(art["thread_pages"]):
                 conn.request("GET", target(url))
+                synced = page == 0  # Drupal restarts $divs at 0 on every page
                 for row in parse_thread(conn.getresponse().read().decode(charset)):
-                    rows.append({**row, "page": page, "position": len(rows),
+                    nesting = row.pop("nesting")
+                    # depth comes from the reply_of chain: the parent always precedes, maybe on a past page
+                    depth = depths[row["parent_id"]] + 1 if row["parent_id"] else 0
+                    depths[row["comment_id"]] = depth
+                    # div.indented nesting only tells depth from the first comment of a page as deep as
+                    # its nesting; before that, each deeper comment opens a single div
+                    assert nesting == depth if synced else min(depth, 1) <= nesting <= depth
+                    synced = synced or nesting == depth
+                    rows.append({**row, "depth": depth, "page": page, "position": len(rows),
                                  "permalink": f"{truth['base_url']}/comment/{row['comment_id']}"})
             seen[art["url"]] = rows
     finally:
@@ -306,6 +316,31 @@ def test_ground_truth_matches_rendered_threads(herald: DemoSite, truth: dict[str
     ids = [c["comment_id"] for a in truth["articles"] for c in a["comments"]]
     assert len(ids) == len(set(ids))
     json.dumps(truth)
+
+
+def test_later_page_opens_one_indent_like_comment_prepare_thread(
+        herald: DemoSite, truth: dict[str, Any]) -> None:
+    checked = 0
+    for art in truth["articles"]:
+        by_id = {c["comment_id"]: c for c in art["comments"]}
+        for page, url in enumerate(art["thread_pages"][1:], 1):
+            first = next(c for c in art["comments"] if c["page"] == page)
+            if first["depth"] < 2:
+                continue
+            doc = lxml.html.fromstring(fetch(herald, url).body)
+            div = doc.xpath('//div[@typeof="sioc:Post sioct:Comment"]')[0]
+            assert div.get("about") == f"/comment/{first['comment_id']}#comment-{first['comment_id']}"
+            assert len(div.xpath('ancestor::div[@class="indented"]')) == 1
+            assert div.getparent().get("class") == "indented"
+            reply_of = div.xpath('.//span[@rel="sioc:reply_of"][starts-with(@resource, "/comment/")]'
+                                 "/@resource")
+            assert len(reply_of) == 1
+            parent = by_id[reply_of[0].split("#comment-")[1]]
+            assert parent["comment_id"] == first["parent_id"]
+            assert parent["depth"] == first["depth"] - 1
+            assert parent["page"] < page
+            checked += 1
+    assert checked >= 1
 
 
 def test_first_article_has_every_oddity(herald: DemoSite, truth: dict[str, Any]) -> None:
