@@ -9,10 +9,13 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
+from crawler.signals import warc_closed
 from pipelines.archiving.config import WarcConfig
 from pipelines.archiving.records import Exchange
 from pipelines.archiving.sink import WarcSink
+from pipelines.publishing.config import DatasetConfig
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -55,6 +58,7 @@ class WarcWriterExtension:
     """Archives each exchange before any middleware rewrites it."""
 
     def __init__(self, crawler: Crawler, cfg: WarcConfig) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.cfg = cfg
         self.sink = WarcSink(cfg)  # a process: a writer thread fights the crawl for the GIL
@@ -82,4 +86,41 @@ class WarcWriterExtension:
             "WARC output closed (%s): %d records, %d bytes in %d file(s) under %s",
             reason, summary.records, summary.bytes, len(summary.files),
             self.cfg.directory.resolve(),
+        )
+        await self.crawler.signals.send_catch_log_async(
+            signal=warc_closed, files=summary.files, reason=reason
+        )
+
+
+class DatasetPublisherExtension:
+    """Publishes the crawl's own WARC files as a dataset once the writer has closed them."""
+
+    def __init__(self, crawler: Crawler, cfg: DatasetConfig) -> None:
+        self.stats, self.cfg = crawler.stats, cfg
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off: there is nothing to publish from")
+        ext = cls(crawler, DatasetConfig.from_settings(crawler.settings))
+        crawler.signals.connect(ext._publish, signal=warc_closed)
+        return ext
+
+    async def _publish(self, files: list[str], reason: str) -> None:
+        from pipelines.publishing.publish import NothingToPublish, publish  # heavy imports
+
+        if not files:
+            logger.warning("No WARC files written: nothing to publish to %s", self.cfg.directory)
+            return
+        try:
+            report = await asyncio.to_thread(publish, files, self.cfg)
+        except NothingToPublish as exc:
+            logger.warning("Dataset not published: %s", exc)
+            return
+        for key, value in report.stats.items():
+            self.stats.set_value(key, value)
+        logger.info(
+            "Published %s: %s", report.directory,
+            "; ".join(f"{c} " + ", ".join(f"{s} {n}" for s, n in per.items())
+                      for c, per in report.counts.items()),
         )

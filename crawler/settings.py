@@ -41,6 +41,7 @@ CONCURRENT_ITEMS = 8
 HTTPCACHE_ENABLED = False
 EXTENSIONS = {
     "crawler.extensions.WarcWriterExtension": 0,
+    "crawler.extensions.DatasetPublisherExtension": 10,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 DOWNLOADER_MIDDLEWARES = {
@@ -54,5 +55,13 @@ WARC_PREFIX = "threadwarc"
 WARC_GZIP_LEVEL = 6
 WARC_OPERATOR = ""
 WARC_DESCRIPTION = ""
+
+# Publishing at the end of a crawl: on when DATASET_DIR is set (-s DATASET_DIR=datasets/x).
+DATASET_ENABLED = True
+DATASET_DIR = ""
+DATASET_SPLITS = "train=0.8,validation=0.1,test=0.1"
+DATASET_WORKERS = 0  # extraction processes; 0 = one per core
+DATASET_PAGE_TIMEOUT = 30  # seconds before one page's extraction is abandoned
+DATASET_MAX_PAGE_BYTES = 20_000_000  # decoded HTML larger than this is skipped
 
 LOG_LEVEL = "INFO"

@@ -11,6 +11,8 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
+# Defaults live here, not read off the class: slots turn class attributes into descriptors.
+MAX_SIZE, PREFIX, GZIP_LEVEL = 1_000_000_000, "threadwarc", 6
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -23,9 +25,9 @@ def safe_name_part(text: str, fallback: str) -> str:
 @dataclass(frozen=True, slots=True)
 class WarcConfig:
     directory: Path
-    max_size: int = 1_000_000_000
-    prefix: str = "threadwarc"
-    gzip_level: int = 6
+    max_size: int = MAX_SIZE
+    prefix: str = PREFIX
+    gzip_level: int = GZIP_LEVEL
     hostname: str = field(default_factory=lambda: safe_name_part(socket.gethostname(), "host"))
     # warcinfo fields (name -> value), written first in every file
     info: tuple[tuple[str, str], ...] = ()
@@ -36,11 +38,11 @@ class WarcConfig:
             raise NotConfigured("WARC_ENABLED is off")
         if not (directory := s.get("WARC_DIR")):
             raise NotConfigured("WARC_DIR must be set when WARC_ENABLED is on")
-        if (size := s.getint("WARC_MAX_SIZE", cls.max_size)) <= 0:
+        if (size := s.getint("WARC_MAX_SIZE", MAX_SIZE)) <= 0:
             raise NotConfigured(f"WARC_MAX_SIZE must be > 0, got {size!r}")
-        if not 0 <= (level := s.getint("WARC_GZIP_LEVEL", cls.gzip_level)) <= 9:
+        if not 0 <= (level := s.getint("WARC_GZIP_LEVEL", GZIP_LEVEL)) <= 9:
             raise NotConfigured(f"WARC_GZIP_LEVEL must be 0-9, got {level!r}")
-        prefix = s.get("WARC_PREFIX") or cls.prefix
+        prefix = s.get("WARC_PREFIX") or PREFIX
         if safe_name_part(prefix, "") != prefix:
             raise NotConfigured(f"WARC_PREFIX may hold only letters, digits, '.', '_', '-': {prefix!r}")
         fields = tuple((k, str(v)) for k, v in (info or {}).items() if v not in (None, ""))

@@ -94,6 +94,8 @@ class Platform:
     """One site platform. Stateless; every method takes an already parsed page."""
 
     name: ClassVar[str] = "generic"
+    # Where the comment thread sits in a page: pruned before the article body is extracted.
+    thread_xpath: ClassVar[str | None] = None
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
         """Does this page come from this platform?"""
@@ -131,6 +133,17 @@ class Platform:
         """The URL that names the article this page belongs to (pages of a thread share it)."""
         return self.canonical_url(tree, url)
 
+    def published(self, tree: HtmlElement, url: str) -> datetime | None:
+        """The article's publication time, when the page states it with a timezone."""
+        values = tree.xpath(
+            "//head/meta[@property='article:published_time' or @itemprop='datePublished']/@content"
+        )
+        return next(filter(None, map(utc, values)), None)
+
+    def site_name(self, tree: HtmlElement, url: str) -> str | None:
+        names = tree.xpath("//head/meta[@property='og:site_name']/@content")
+        return names[0].strip() if names and names[0].strip() else None
+
     def permalink_comment_id(self, url: str) -> str | None:
         """The comment a permalink URL points at, from the URL alone."""
         return None
@@ -140,8 +153,9 @@ class Platform:
         return 0
 
     def comments_status(self, tree: HtmlElement, url: str) -> str:
-        """`html` when the thread is in the page; `not_in_html` when a script loads it."""
-        return "html"
+        """`html` when the thread is in the page; `not_in_html` when a script loads it;
+        `unknown_platform` when no parser knows the markup (no comments are reported)."""
+        return "unknown_platform"
 
     def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
         """The comments on this page, in document order. Prefer none to wrong ones."""

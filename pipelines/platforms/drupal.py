@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
@@ -38,6 +39,7 @@ def _with_page(url: str, page: int) -> str:
 
 class Drupal7(Platform):
     name = "drupal7"
+    thread_xpath = "//*[@id='comments']"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
         generator = tree.xpath("//head/meta[translate(@name, 'G', 'g')='generator']/@content")
@@ -104,6 +106,24 @@ class Drupal7(Platform):
 
     def article_key(self, tree: HtmlElement, url: str) -> str:
         return _with_page(self.canonical_url(tree, url), 0)
+
+    def published(self, tree: HtmlElement, url: str) -> datetime | None:
+        node = self._node(tree)
+        if node:  # RDF module: the node's submitted line carries dc:date
+            dates = node[0].xpath(
+                ".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]"
+                "[not(ancestor::*[@id='comments'])]/@content"
+            )
+            if found := next(filter(None, map(utc, dates)), None):
+                return found
+        return super().published(tree, url)
+
+    def site_name(self, tree: HtmlElement, url: str) -> str | None:
+        names = tree.xpath("//*[@id='site-name']//a//text() | //*[@id='site-name']/text()")
+        return " ".join("".join(names).split()) or super().site_name(tree, url)
+
+    def comments_status(self, tree: HtmlElement, url: str) -> str:
+        return "html"  # Drupal 7 renders its threads server-side
 
     def permalink_comment_id(self, url: str) -> str | None:
         m = _COMMENT_PATH.match(urlsplit(url).path)

@@ -1,0 +1,133 @@
+"""All captured pages of one article in, one article row and its comment rows out."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipelines.platforms.base import Comment
+
+from .pages import KIND_RANK, PageResult
+
+
+def article_id(key: str) -> str:
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def warc_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+def provenance(page: PageResult) -> dict[str, Any]:
+    cap = page.capture
+    return {
+        "warc_file": cap.warc_file,
+        "warc_offset": cap.offset,
+        "warc_length": cap.length,
+        "warc_record_id": cap.record_id,
+        "fetch_time": warc_time(cap.fetch_time),
+    }
+
+
+def page_order(page: PageResult) -> tuple[Any, ...]:
+    """Thread order first; of two captures of one page, the later one (more comments)."""
+    cap = page.capture
+    return (page.page, KIND_RANK[page.kind], _neg(cap.fetch_time), cap.warc_file, cap.offset)
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in text)
+
+
+def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    pages = sorted(pages, key=page_order)
+    aid = article_id(key)
+    seen: dict[str, tuple[Comment, PageResult]] = {}
+    for page in pages:
+        for comment in page.comments:
+            seen.setdefault(comment.comment_id, (comment, page))
+    # position: thread order, i.e. (page, place on the page) of where each comment was read
+    ordered = sorted(seen.values(), key=lambda cp: (cp[1].page, cp[0].order, cp[0].comment_id))
+    depths = _depths({c.comment_id: c for c, _ in ordered})
+    comments = []
+    for position, (c, page) in enumerate(ordered):
+        comments.append({
+            "comment_id": c.comment_id,
+            "parent_id": c.parent_id,
+            "author": c.author,
+            "published": c.published,
+            "text": c.text,
+            "permalink": c.permalink,
+            "depth": depths[c.comment_id],
+            "position": position,
+            "page": page.page,
+            "page_url": page.capture.url,
+            "confidence": c.confidence,
+            **provenance(page),
+        })
+    main = next((p for p in sorted(pages, key=_main_order) if p.article is not None), None)
+    fields = main.article if main and main.article else {}
+    source = main or pages[0]
+    article = {
+        "article_id": aid,
+        "url": key,
+        "title": fields.get("title"),
+        "author": fields.get("author"),
+        "published": fields.get("published"),
+        "date": fields.get("date"),
+        "site_name": fields.get("site_name"),
+        "hostname": urlsplit(key).hostname,
+        "language": fields.get("language"),
+        "description": fields.get("description"),
+        "text": fields.get("text") if main else None,
+        "platform": source.platform,
+        "comments_status": _status(pages),
+        "comment_count": len(comments),
+        "thread_pages": len({p.page for p in pages if p.kind != "permalink"}),
+        "comments": comments,
+        **provenance(source),
+    }
+    flat = [{"article_id": aid, "article_url": key, **c} for c in comments]
+    return article, flat
+
+
+def _main_order(page: PageResult) -> tuple[Any, ...]:
+    cap = page.capture
+    return (KIND_RANK[page.kind], page.page, _neg(cap.fetch_time), cap.warc_file, cap.offset)
+
+
+def _status(pages: list[PageResult]) -> str:
+    """`html`: the thread was in the pages (comment_count is real, 0 included); otherwise
+    why the count cannot be trusted (`not_in_html`, `unknown_platform`)."""
+    statuses = {p.comments_status for p in pages}
+    return "html" if "html" in statuses else min(statuses)
+
+
+def _depths(by_id: dict[str, Comment]) -> dict[str, int | None]:
+    """Depth from the parent chain; None where a link of the chain is missing from the archive."""
+    depths: dict[str, int | None] = {}
+
+    def depth(cid: str, guard: int = 0) -> int | None:
+        if cid in depths:
+            return depths[cid]
+        c = by_id[cid]
+        if guard > len(by_id):  # a cycle in bad markup
+            result = None
+        elif c.parent_id is None:
+            result = 0 if c.parent_known else None
+        elif c.parent_id in by_id:
+            parent = depth(c.parent_id, guard + 1)
+            result = None if parent is None else parent + 1
+        else:
+            result = None
+        depths[cid] = result
+        return result
+
+    for cid in by_id:
+        depth(cid)
+    return depths

@@ -1,0 +1,114 @@
+"""One archived HTML page in, what it says about its article and comments out."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.html
+import trafilatura
+
+from pipelines import platforms
+from pipelines.platforms.base import Comment
+
+from .warc import Capture, HtmlDoc
+
+KIND_RANK = {"article": 0, "thread": 1, "permalink": 2}
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False)
+
+
+@dataclass(slots=True)
+class PageResult:
+    capture: Capture
+    key: str  # the article this page belongs to
+    kind: str  # article | thread | permalink
+    page: int
+    platform: str
+    comments_status: str
+    comments: list[Comment] = field(default_factory=list)
+    article: dict[str, Any] | None = None  # trafilatura's fields, on the article's own page
+
+
+class PageTimeout(Exception):
+    """A page took longer than DATASET_PAGE_TIMEOUT to extract."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """SIGALRM-based: extraction runs in worker processes' main threads."""
+    if seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise PageTimeout(f"extraction took more than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract_page(doc: HtmlDoc) -> PageResult | None:
+    """None when the page is no article (or not HTML lxml can read)."""
+    url = doc.capture.url
+    tree = lxml.html.document_fromstring(doc.html.encode("utf-8"), parser=_PARSER)
+    if tree is None:
+        return None
+    platform = platforms.detect(tree, url)
+    if platform.permalink_comment_id(url) is not None:
+        kind = "permalink"
+        page = platform.page_number(tree, url)
+    else:
+        page = platform.page_number(tree, url)
+        kind = "thread" if page > 0 else "article"
+    result = PageResult(
+        capture=doc.capture,
+        key=platform.article_key(tree, url),
+        kind=kind,
+        page=page,
+        platform=platform.name,
+        comments_status=platform.comments_status(tree, url),
+    )
+    if platform is not platforms.GENERIC and not platform.is_article(tree, url):
+        return None  # an index, a login form, a profile: not an article of this platform
+    result.comments = platform.parse(tree, url)
+    if kind == "article":
+        result.article = article_fields(doc, platform, tree)
+        if result.article is None and platform is platforms.GENERIC:
+            return None  # trafilatura found no main text: not an article
+    return result
+
+
+def article_fields(doc: HtmlDoc, platform: platforms.Platform, tree: Any) -> dict[str, Any] | None:
+    """trafilatura, told the fetch date (so "today" never leaks in) and where the thread is."""
+    cap = doc.capture
+    extracted = trafilatura.bare_extraction(
+        doc.html,
+        url=cap.url,
+        include_comments=False,
+        with_metadata=True,
+        deduplicate=False,  # repeated boilerplate across pages must not blank a body
+        date_extraction_params={"max_date": cap.fetch_time[:10], "original_date": True,
+                                "extensive_search": True, "outputformat": "%Y-%m-%d"},
+        prune_xpath=platform.thread_xpath or None,
+    )
+    if extracted is None:
+        return None
+    fields = extracted.as_dict()
+    return {
+        "title": fields.get("title"),
+        "author": fields.get("author"),
+        "date": fields.get("date"),
+        "published": platform.published(tree, cap.url),
+        "site_name": platform.site_name(tree, cap.url) or fields.get("sitename"),
+        "language": fields.get("language") or tree.get("lang") or tree.get("xml:lang") or None,
+        "description": fields.get("description"),
+        "text": fields.get("text") or "",
+    }

@@ -1,0 +1,125 @@
+"""The dataset card: README.md with the YAML `configs` that `datasets.load_dataset` reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import yaml
+from datasets import Features
+
+from .config import DatasetConfig
+from .parquet import shard_name
+from .schema import SCHEMAS
+
+FIELD_DOCS = {
+    "article_id": "stable id of the article: first 16 hex digits of sha1(url)",
+    "url": "canonical URL of the article (all pages of its thread share it)",
+    "text": "article body (trafilatura, comments excluded) / comment text (paragraphs on lines, quotes as `> `)",
+    "published": "publication time in UTC, where the page states it with a timezone",
+    "date": "publication date found by trafilatura/htmldate (fetch date as upper bound)",
+    "comments_status": "`html`: the thread was in the archived pages, so comment_count is real (0 included)",
+    "comments": "the article's comments, as in the `comments` config",
+    "comment_id": "the platform's own comment id",
+    "parent_id": "id of the comment replied to; null for top-level comments",
+    "depth": "0 for top-level; null where a parent is missing from the archive",
+    "position": "0-based order of the comment in the thread",
+    "page": "0-based page of the thread the comment was read from",
+    "confidence": "`high` for platform parsers; `low` for the generic fallback",
+    "warc_file": "WARC file holding the record the row was extracted from",
+    "warc_offset": "byte offset of that record in the file (open it with warcio)",
+    "warc_length": "length of the record in the file, compressed",
+    "warc_record_id": "WARC-Record-ID of that record",
+    "fetch_time": "WARC-Date: when the page was fetched",
+}
+
+
+def write_card(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]],
+               summary: dict[str, Any], warcs: list[Path]) -> None:
+    hosts: Counter[str] = summary["hosts"]
+    fetched = summary["fetched"]
+    configs = [
+        {
+            "config_name": name,
+            **({"default": True} if name == "articles" else {}),
+            "data_files": [
+                {"split": split, "path": f"{name}/{shard_name(split)}"} for split in counts[name]
+            ],
+        }
+        for name in SCHEMAS
+    ]
+    front = {
+        "pretty_name": cfg.pretty_name or "threadwarc: articles and comment threads",
+        "license": cfg.license,
+        "task_categories": ["text-generation", "text-classification"],
+        "tags": ["web-archive", "warc", "comments", "threaded-discussions"],
+        "configs": configs,
+        "dataset_info": [
+            {
+                "config_name": name,
+                # datasets' own YAML for the Arrow schema, so the Hub shows the real types
+                "features": Features.from_arrow_schema(schema)._to_yaml_list(),
+                "splits": [
+                    {"name": s, "num_bytes": summary["nbytes"][name][s], "num_examples": n}
+                    for s, n in counts[name].items()
+                ],
+            }
+            for name, schema in SCHEMAS.items()
+        ],
+    }
+    first, last = (f"{t:%Y-%m-%d %H:%M:%S} UTC" for t in fetched) if fetched else ("-", "-")
+    lines = [
+        "---",
+        yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip(),
+        "---",
+        "",
+        f"# {front['pretty_name']}",
+        "",
+        "News articles and their comment threads, extracted from web archives (WARC files) by",
+        f"[threadwarc](https://github.com/threadwarc/threadwarc) {version('threadwarc')}. "
+        "The dataset is a deterministic function of the WARC files: publishing the same files",
+        "again gives the same Parquet bytes, and every row names the WARC record it came from.",
+        "",
+        "## Loading",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'articles = load_dataset("PATH_OR_REPO", "articles")  # the default config',
+        'comments = load_dataset("PATH_OR_REPO", "comments")',
+        "```",
+        "",
+        "## Contents",
+        "",
+        "| config | " + " | ".join(s for s, _ in cfg.splits) + " |",
+        "|---|" + "---:|" * len(cfg.splits),
+        *(
+            f"| {name} | " + " | ".join(str(counts[name].get(s, 0)) for s, _ in cfg.splits) + " |"
+            for name in SCHEMAS
+        ),
+        "",
+        f"- Sites: {', '.join(f'{h} ({n} articles)' for h, n in sorted(hosts.items())) or '-'}",
+        f"- Crawled: {first} to {last}",
+        f"- Source: {len(warcs)} WARC file(s): "
+        + ", ".join(f"`{p.name}`" for p in warcs[:20]) + (" ..." if len(warcs) > 20 else ""),
+        "- Splits are by article (a hash of its URL), so a thread never straddles two splits: "
+        + ", ".join(f"{s} {r:g}" for s, r in cfg.splits) + ".",
+        "",
+        "## Fields",
+        "",
+    ]
+    for name, schema in SCHEMAS.items():
+        lines += [f"### `{name}`", "", "| field | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{f.name}` | `{f.type}` | {FIELD_DOCS.get(f.name, '')} |"
+                  for f in schema if f.name != "comments" or name == "articles"]
+        lines.append("")
+    lines += [
+        "## License and source",
+        "",
+        f"License field: `{cfg.license}`. The texts belong to their authors and publishers;",
+        "this dataset redistributes archived public web pages for research. Check the sites'",
+        "terms before any other use. Comment authors are the names shown on the pages.",
+        "",
+    ]
+    (root / "README.md").write_text("\n".join(lines), encoding="utf-8")
