@@ -60,6 +60,9 @@ def scan(path: Path, errors: list[WarcReadError]) -> Iterator[Capture]:
     A file that breaks off yields what came before and adds a WarcReadError to `errors`.
     """
     offset = 0
+    if (problem := _not_an_archive(path)) is not None:
+        errors.append(WarcReadError(path, 0, ValueError(problem)))
+        return
     with path.open("rb") as fh:
         it = ArchiveIterator(fh, arc2warc=True)
         try:
@@ -78,12 +81,29 @@ def scan(path: Path, errors: list[WarcReadError]) -> Iterator[Capture]:
                 rid = headers.get_header("WARC-Record-ID") or ""
                 it.read_to_end(rec)
                 offset = it.get_record_offset()
+                if missing := getattr(rec.raw_stream, "limit", 0):  # warcio stops quietly at EOF
+                    raise EOFError(f"record cut short, {missing} bytes of its block missing")
                 if keep and url.startswith(("http://", "https://")):
                     yield Capture(path.name, str(path), offset, it.get_record_length(), rid,
                                   url.strip("<>"), date)
                 offset += it.get_record_length()
         except READ_ERRORS as exc:
-            errors.append(WarcReadError(path, offset, exc))
+            errors.append(WarcReadError(path, max(offset, 0), exc))
+
+
+def _not_an_archive(path: Path) -> str | None:
+    """Why a file is no WARC/ARC at all (it must start with a record), or None."""
+    with path.open("rb") as fh:
+        head = fh.read(64)
+        if head[:2] == b"\x1f\x8b":
+            fh.seek(0)
+            try:
+                head = zlib.decompressobj(31).decompress(fh.read(4096), 64)
+            except zlib.error as exc:
+                return f"not a WARC file: bad gzip data ({exc})"
+    if head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://")):
+        return None
+    return f"not a WARC file: it starts with {head[:24]!r}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from datasets import Features
 
 from .config import DatasetConfig
@@ -17,7 +18,8 @@ from .schema import SCHEMAS
 FIELD_DOCS = {
     "article_id": "stable id of the article: first 16 hex digits of sha1(url)",
     "url": "canonical URL of the article (all pages of its thread share it)",
-    "text": "article body (trafilatura, comments excluded) / comment text (paragraphs on lines, quotes as `> `)",
+    "text": "article body (trafilatura, comments excluded) / comment text "
+    "(a line per paragraph, quotes as `> `)",
     "published": "publication time in UTC, where the page states it with a timezone",
     "date": "publication date found by trafilatura/htmldate (fetch date as upper bound)",
     "comments_status": "`html`: the thread was in the archived pages, so comment_count is real (0 included)",

@@ -1,0 +1,249 @@
+"""Publish the demo crawl and compare with the demo site's ground truth, through `datasets`."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tests.conftest import CrawlResult, DemoSite, run_crawl
+
+WGET_REJECT = r"/(user|calendar|search|comment/reply|node/add|filter)(/|\?|$)|[?&](sort|destination)="
+
+
+def publish_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", "publish", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hf_home")
+
+
+def load(dataset_dir: Path, config: str, hf_home: Path) -> list[dict]:
+    """Rows of every split, read by the real `datasets` library in a clean HF_HOME."""
+    code = (
+        "import json, sys; from datasets import load_dataset\n"
+        f"d = load_dataset({str(dataset_dir)!r}, {config!r})\n"
+        "rows = [dict(r, _split=s) for s in d for r in d[s]]\n"
+        "print(json.dumps(rows, default=str))\n"
+    )
+    env = {**os.environ, "HF_HOME": str(hf_home), "HF_DATASETS_OFFLINE": "1",
+           "HF_HUB_OFFLINE": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import json
+
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    tmp = tmp_path_factory.mktemp("pubcrawl")
+    result = run_crawl(tmp / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
+                       "-s", f"DATASET_DIR={tmp / 'dataset'}")
+    assert result.returncode == 0, result.log[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def articles(crawl: CrawlResult, hf_home: Path) -> dict[str, dict]:
+    rows = load(crawl.warc_dir.parent / "dataset", "articles", hf_home)
+    return {r["url"]: r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def comments(crawl: CrawlResult, hf_home: Path) -> list[dict]:
+    return load(crawl.warc_dir.parent / "dataset", "comments", hf_home)
+
+
+def utc_iso(value: str) -> str:
+    return datetime.fromisoformat(value).astimezone(timezone.utc).isoformat()
+
+
+def test_crawl_publishes_when_it_ends(crawl):
+    assert "Published " in crawl.log
+    card = (crawl.warc_dir.parent / "dataset" / "README.md").read_text()
+    assert "config_name: articles" in card
+    assert "config_name: comments" in card
+    assert "default: true" in card
+
+
+def test_every_article_recovered(demo_site, articles):
+    truth = demo_site.truth["articles"]
+    assert sorted(articles) == sorted(a["url"] for a in truth)
+    for a in truth:
+        row = articles[a["url"]]
+        assert row["title"] == a["title"]
+        assert row["comment_count"] == a["comment_count"]
+        assert row["comments_status"] == "html"
+        assert row["platform"] == "drupal7"
+        assert utc_iso(row["published"]) == utc_iso(a["published"])
+        for paragraph in a["body_text"].split("\n"):
+            assert paragraph in row["text"], (a["url"], paragraph)
+
+
+def test_no_comment_text_in_bodies(demo_site, articles):
+    for a in demo_site.truth["articles"]:
+        body = articles[a["url"]]["text"]
+        for c in a["comments"]:
+            for line in c["text"].split("\n"):
+                if len(line) > 25 and line not in a["body_text"]:
+                    assert line.removeprefix("> ") not in body, (a["url"], c["comment_id"])
+        assert "Permalink" not in body
+        assert "In reply to" not in body
+
+
+def test_every_comment_recovered_exactly(demo_site, comments):
+    by_id = {(c["article_url"], c["comment_id"]): c for c in comments}
+    expected = [(a["url"], c) for a in demo_site.truth["articles"] for c in a["comments"]]
+    assert len(comments) == len(expected)
+    for url, t in expected:
+        row = by_id[(url, t["comment_id"])]
+        assert row["parent_id"] == t["parent_id"], t["comment_id"]
+        assert row["author"] == t["author"], t["comment_id"]
+        assert utc_iso(row["published"]) == utc_iso(t["published"]), t["comment_id"]
+        assert row["depth"] == t["depth"], t["comment_id"]
+        assert row["position"] == t["position"], t["comment_id"]
+        assert row["text"] == t["text"], t["comment_id"]
+        assert row["permalink"] == t["permalink"]
+        assert row["confidence"] == "high"
+
+
+def test_threads_never_straddle_splits(articles, comments):
+    split_of_article = {a["article_id"]: a["_split"] for a in articles.values()}
+    assert all(c["_split"] == split_of_article[c["article_id"]] for c in comments)
+    for a in articles.values():
+        assert [c["comment_id"] for c in a["comments"]] == [
+            c["comment_id"] for c in sorted(
+                (c for c in comments if c["article_id"] == a["article_id"]),
+                key=lambda c: c["position"])
+        ]
+
+
+def test_rows_point_at_their_warc_record(crawl, comments):
+    from warcio.archiveiterator import ArchiveIterator
+
+    row = next(c for c in comments if c["page"] == 1)
+    with (crawl.warc_dir / row["warc_file"]).open("rb") as fh:
+        fh.seek(row["warc_offset"])
+        rec = next(iter(ArchiveIterator(fh)))
+        assert rec.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
+        assert rec.rec_headers.get_header("WARC-Target-URI") == row["page_url"]
+        assert f'id="comment-{row["comment_id"]}"'.encode() in rec.content_stream().read()
+
+
+def test_legacy_charset_is_decoded(demo_site, articles):
+    a = articles[demo_site.truth["special"]["legacy_charset"]]
+    truth = next(t for t in demo_site.truth["articles"] if t["url"] == a["url"])
+    assert any(ch in truth["body_text"] for ch in "éü€“")
+    assert truth["body_text"].split("\n")[0] in a["text"]
+
+
+def test_publishing_twice_gives_identical_files(crawl, tmp_path):
+    for out in ("one", "two"):
+        proc = publish_cli(crawl.warc_dir, "-o", tmp_path / out, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert Path("articles/train-00000-of-00001.parquet") in files
+    for rel in files:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+
+
+def test_wget_warc_publishes_the_same_comments(demo_site, crawl, comments, tmp_path, hf_home):
+    proc = subprocess.run(
+        ["wget", "--recursive", "--level=inf", "--no-verbose", "--delete-after",
+         "--no-host-directories", f"--reject-regex={WGET_REJECT}",
+         f"--warc-file={tmp_path / 'wget'}", "--no-warc-keep-log", demo_site.truth["seeds"]["index"]],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode in (0, 8), proc.stderr[-2000:]  # 8: the demo's 404/500 pages
+    out = publish_cli(tmp_path / "wget.warc.gz", "-o", tmp_path / "wds", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    fields = ("article_url", "comment_id", "parent_id", "author", "published", "text", "depth",
+              "position")
+    ours = sorted(tuple(c[f] for f in fields) for c in comments)
+    theirs = sorted(tuple(c[f] for f in fields) for c in load(tmp_path / "wds", "comments", hf_home))
+    assert theirs == ours
+
+
+# -- bad input -----------------------------------------------------------------------------
+
+
+def write_warc(path: Path, pages: list[tuple[str, str, bytes]]) -> None:
+    """A small WARC written with warcio: (url, content-type, body) responses."""
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=path.name.endswith(".gz"), warc_version="1.1")
+        for url, ctype, body in pages:
+            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=BytesIO(body), length=len(body), http_headers=http))
+
+
+ARTICLE = (b"<html lang='en'><head><title>A quiet story</title></head><body><article><h1>A quiet"
+           b" story</h1>" + b"<p>Plain paragraph number %d about a town council meeting.</p>" * 3
+           + b"</article></body></html>")
+
+
+def test_truncated_warc_keeps_the_records_before_the_cut(crawl, tmp_path):
+    source = crawl.warcs[0].read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(source[: len(source) * 2 // 3])
+    proc = publish_cli(cut, "-o", tmp_path / "ds", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "cut.warc.gz: unreadable at offset" in proc.stderr
+    assert "articles: " in proc.stdout
+    assert any((tmp_path / "ds" / "comments").glob("*.parquet"))
+
+
+def test_non_warc_and_empty_inputs_leave_the_dataset_alone(crawl, tmp_path):
+    good = tmp_path / "ds"
+    assert publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
+    before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
+    (tmp_path / "empty").mkdir()
+    proc = publish_cli(tmp_path / "empty", "-o", good, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "no WARC files" in proc.stderr
+    junk = tmp_path / "notes.warc.gz"
+    junk.write_bytes(gzip.compress(b"this is not a WARC file\n" * 20))
+    proc = publish_cli(junk, "-o", good, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "notes.warc.gz: unreadable at offset 0" in proc.stderr
+    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.")]  # no leftovers
+
+
+def test_bad_pages_cost_only_themselves(tmp_path):
+    # ~8 s of trafilatura on this machine: far past the 2 s limit below
+    slow = b"<html><body><article>" + b"<p>A town council meeting, in many words.</p>" * 40_000 + (
+        b"</article></body></html>")
+    pages = [
+        ("http://site.example/good", "text/html; charset=utf-8", ARTICLE),
+        ("http://site.example/empty", "text/html", b""),  # lxml: "Document is empty"
+        ("http://site.example/latin", "text/html; charset=utf-8",
+         ARTICLE.replace(b"town", "caf\xe9".encode("cp1252"))),  # says utf-8, is not
+        ("http://site.example/slow", "text/html", slow),
+    ]
+    warc = tmp_path / "bad.warc.gz"
+    write_warc(warc, pages)
+    proc = publish_cli(warc, "-o", tmp_path / "ds", "-s", "DATASET_PAGE_TIMEOUT=2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "bad.warc.gz@" in proc.stderr
+    assert "http://site.example/empty" in proc.stderr
+    assert "http://site.example/slow: PageTimeout" in proc.stderr
+    assert "pages_failed 2" in proc.stdout, proc.stdout
+    assert "articles: " in proc.stdout
+    import pyarrow.parquet as pq
+
+    urls = {u for f in (tmp_path / "ds" / "articles").glob("*.parquet")
+            for u in pq.read_table(f).column("url").to_pylist()}
+    assert urls == {"http://site.example/good", "http://site.example/latin"}
