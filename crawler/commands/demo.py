@@ -38,6 +38,8 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--warc-dir", default="warc/demo", help="WARC output (default: %(default)s)")
+        parser.add_argument("--dataset-dir", default="datasets/demo",
+                            help="published dataset (default: %(default)s)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -52,6 +54,7 @@ class Command(ScrapyCommand):
         for old in warc_dir.glob("*.warc.gz"):  # the demo's own folder: start afresh
             old.unlink()
         self.settings.set("WARC_DIR", str(warc_dir), priority="cmdline")
+        self.settings.set("DATASET_DIR", opts.dataset_dir, priority="cmdline")
         server, base = start_demo_site()
         try:
             print(f"Demo site at {base}; crawling it into {warc_dir}/ ...", flush=True)
@@ -63,6 +66,7 @@ class Command(ScrapyCommand):
             server.wait(timeout=10)
         stats = crawler.stats.get_stats() if crawler.stats else {}
         self._summary(stats, sorted(warc_dir.glob("*.warc.gz")))
+        self._dataset_summary(Path(opts.dataset_dir))
 
     def _summary(self, stats: dict, warcs: list[Path]) -> None:
         kinds: Counter[str] = Counter()
@@ -85,3 +89,32 @@ class Command(ScrapyCommand):
         print(f"  records:        {dict(sorted(kinds.items()))}")
         print(f"  HTTP statuses:  {dict(sorted(statuses.items()))}")
         print(f"  truncated:      {stats.get('warc/truncated', 0)}")
+
+    def _dataset_summary(self, directory: Path) -> None:
+        """What a researcher sees: the published folder read back with `datasets`."""
+        from datasets import load_dataset
+        from datasets.utils.logging import disable_progress_bar
+
+        disable_progress_bar()
+        articles = load_dataset(str(directory), "articles")
+        comments = load_dataset(str(directory), "comments")
+        rows = [r for split in comments.values() for r in split]
+        print(f"Dataset {directory}/ (datasets.load_dataset)")
+        for name, dd in (("articles", articles), ("comments", comments)):
+            print(f"  {name + ':':15} " + ", ".join(f"{s} {len(d)}" for s, d in dd.items()))
+        if not rows:
+            return
+        deepest = max(rows, key=lambda r: r["depth"] if r["depth"] is not None else -1)
+        busiest = max((r for split in articles.values() for r in split),
+                      key=lambda r: r["comment_count"])
+        print(f"  busiest thread: {busiest['comment_count']} comments on {busiest['title']!r}")
+        print(f"  deepest reply:  depth {deepest['depth']} (comment {deepest['comment_id']})")
+        by_id = {(r["article_id"], r["comment_id"]): r for r in rows}
+        sample = next(r for r in sorted(rows, key=lambda r: (r["article_id"], r["position"]))
+                      if r["parent_id"] and len(r["text"]) > 40)
+        parent = by_id[(sample["article_id"], sample["parent_id"])]
+        print("  a reply and its parent:")
+        for label, r in (("parent", parent), ("reply", sample)):
+            text = r["text"].replace("\n", " / ")
+            print(f"    {label:6} #{r['comment_id']} by {r['author'] or 'anonymous'}, "
+                  f"{r['published']:%Y-%m-%d %H:%M} UTC, depth {r['depth']}: {text[:90]}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
@@ -23,9 +24,14 @@ READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError)
 class WarcReadError(Exception):
     """A WARC file could not be read to its end; records before `offset` were kept."""
 
-    def __init__(self, path: Path, offset: int, cause: BaseException) -> None:
-        super().__init__(f"{path}: unreadable at offset {offset}: {type(cause).__name__}: {cause}")
-        self.path, self.offset = path, offset
+    def __init__(self, path: Path, offset: int, cause: BaseException | str) -> None:
+        if isinstance(cause, BaseException):
+            cause = f"{type(cause).__name__}: {cause}"
+        super().__init__(path, offset, cause)  # args alone: it crosses process boundaries
+        self.path, self.offset, self.cause = path, offset, cause
+
+    def __str__(self) -> str:
+        return f"{self.path}: unreadable at offset {self.offset}: {self.cause}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,41 +60,93 @@ def find_warcs(inputs: Iterable[str | Path]) -> list[Path]:
     return sorted(set(found), key=lambda p: (p.name, str(p)))
 
 
-def scan(path: Path, errors: list[WarcReadError]) -> Iterator[Capture]:
-    """The 2xx HTML responses of one file, without decoding their payloads.
+def split(path: Path, workers: int) -> list[tuple[int, int | None]]:
+    """Byte ranges of one file that workers can read apart: a `.gz` WARC is one gzip member per
+    record, so a range starts at the first member at or after its offset."""
+    size = path.stat().st_size
+    if not path.name.endswith(".gz") or size < 2 * MIN_RANGE:
+        return [(0, None)]
+    step = min(max(size // (4 * workers), MIN_RANGE), MAX_RANGE)
+    cuts = list(range(0, size, step))
+    return [(a, b) for a, b in zip(cuts, [*cuts[1:], None], strict=True)]
+
+
+MIN_RANGE, MAX_RANGE = 4 * 1024 * 1024, 256 * 1024 * 1024
+
+
+def iter_responses(
+    path: Path, errors: list[WarcReadError], *, start: int = 0, end: int | None = None,
+    body_for: Callable[[str], bool] = lambda url: True, max_bytes: int = 20_000_000,
+) -> Iterator[tuple[Capture, bytes | None, str | None]]:
+    """(capture, decoded payload, Content-Type) of each 2xx HTML response starting in
+    [start, end) of one file; the payload only where `body_for(url)`, None past `max_bytes`.
 
     A file that breaks off yields what came before and adds a WarcReadError to `errors`.
     """
-    offset = 0
-    if (problem := _not_an_archive(path)) is not None:
+    if start == 0 and (problem := _not_an_archive(path)) is not None:
         errors.append(WarcReadError(path, 0, ValueError(problem)))
         return
     with path.open("rb") as fh:
+        base = start if start == 0 else _next_member(fh, start)
+        if base is None or (end is not None and base >= end):
+            return
+        fh.seek(base)
+        offset = base
         it = ArchiveIterator(fh, arc2warc=True)
         try:
             for rec in it:
-                headers = rec.rec_headers
+                headers, http = rec.rec_headers, rec.http_headers
+                ctype = http.get_header("Content-Type") if http is not None else None
                 keep = (
                     rec.rec_type == "response"
                     and not headers.get_header("WARC-Truncated")  # a partial page: no output
-                    and rec.http_headers is not None
-                    and (rec.http_headers.get_statuscode() or "")[:1] == "2"
-                    and (rec.http_headers.get_header("Content-Type") or "text/html")
-                    .split(";")[0].strip().lower() in HTML_TYPES
+                    and http is not None
+                    and (http.get_statuscode() or "")[:1] == "2"
+                    and (ctype or "text/html").split(";")[0].strip().lower() in HTML_TYPES
                 )
-                url = headers.get_header("WARC-Target-URI") or ""
-                date = headers.get_header("WARC-Date") or ""
-                rid = headers.get_header("WARC-Record-ID") or ""
+                url = (headers.get_header("WARC-Target-URI") or "").strip("<>")
+                keep = keep and url.startswith(("http://", "https://"))
+                body = rec.content_stream().read(max_bytes + 1) if keep and body_for(url) else None
                 it.read_to_end(rec)
-                offset = it.get_record_offset()
+                offset = it.get_record_offset()  # absolute: warcio counts from fh.tell()
+                if end is not None and offset >= end:
+                    return  # the next range's first record
                 if missing := getattr(rec.raw_stream, "limit", 0):  # warcio stops quietly at EOF
                     raise EOFError(f"record cut short, {missing} bytes of its block missing")
-                if keep and url.startswith(("http://", "https://")):
-                    yield Capture(path.name, str(path), offset, it.get_record_length(), rid,
-                                  url.strip("<>"), date)
+                if keep:
+                    cap = Capture(path.name, str(path), offset, it.get_record_length(),
+                                  headers.get_header("WARC-Record-ID") or "", url,
+                                  headers.get_header("WARC-Date") or "")
+                    yield cap, body, ctype
                 offset += it.get_record_length()
         except READ_ERRORS as exc:
             errors.append(WarcReadError(path, max(offset, 0), exc))
+
+
+def _next_member(fh: BinaryIO, pos: int) -> int | None:
+    """Offset of the first gzip member at or after `pos` that holds a WARC record."""
+    while True:
+        fh.seek(pos)
+        block = fh.read(1 << 16)
+        if len(block) < 3:
+            return None
+        at = block.find(b"\x1f\x8b\x08")
+        while at != -1:
+            fh.seek(pos + at)
+            try:
+                head = zlib.decompressobj(31).decompress(fh.read(8192), 8)
+            except zlib.error:
+                head = b""
+            if head.startswith(b"WARC/"):
+                return pos + at
+            at = block.find(b"\x1f\x8b\x08", at + 1)
+        pos += len(block) - 2
+
+
+def decode(cap: Capture, body: bytes, ctype: str | None) -> HtmlDoc:
+    """Charset: HTTP header, then BOM/meta, then detection (w3lib, as browsers do)."""
+    encoding, text = html_to_unicode(ctype, body)
+    return HtmlDoc(cap, text, encoding)
 
 
 def _not_an_archive(path: Path) -> str | None:
@@ -133,5 +191,4 @@ def read_html(captures: list[Capture], max_bytes: int) -> Iterator[HtmlDoc | tup
                     yield cap, f"page larger than {max_bytes} bytes decoded"
                     continue
                 ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
-                encoding, text = html_to_unicode(ctype, body)
-                yield HtmlDoc(cap, text, encoding)
+                yield decode(cap, body, ctype)

@@ -9,9 +9,9 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,14 +20,23 @@ from urllib.parse import urlsplit
 from pipelines import platforms
 from pipelines.extraction.assemble import assemble
 from pipelines.extraction.pages import PageResult, extract_page, time_limit
-from pipelines.extraction.warc import Capture, WarcReadError, find_warcs, read_html, scan
+from pipelines.extraction.warc import (
+    Capture,
+    HtmlDoc,
+    WarcReadError,
+    decode,
+    find_warcs,
+    iter_responses,
+    read_html,
+    split,
+)
 
 from .card import write_card
 from .config import DatasetConfig
 from .parquet import DatasetWriter
 
 logger = logging.getLogger(__name__)
-CHUNK = 16  # pages per task: enough to amortise the round trip, small enough to balance
+CHUNK = 4  # pages per task: article pages cost ~100x a permalink; small chunks balance
 
 
 class NothingToPublish(Exception):
@@ -44,22 +53,18 @@ class PublishReport:
 
 
 def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
+    inputs = list(inputs)
     warcs = find_warcs(inputs)
     if not warcs:
         raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
+    logger.info("Publishing %d WARC file(s) to %s with %d worker(s)", len(warcs), cfg.directory,
+                cfg.n_workers)
     stats: Counter[str] = Counter()
     read_errors: list[WarcReadError] = []
-    captures = [c for path in warcs for c in scan(path, read_errors)]
-    for err in read_errors:
-        stats["extract/warc_errors"] += 1
-        logger.error("%s; the records before it are published", err)
-    if not captures:
-        raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s)")
-    stats["extract/captures"] = len(captures)
     cfg.directory.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{cfg.directory.name}.tmp-", dir=cfg.directory.parent))
     try:
-        counts, summary = _build(build, captures, cfg, stats)
+        counts, summary = _build(build, warcs, cfg, stats, read_errors)
         write_card(build, cfg, counts, summary, warcs)
         _swap_in(build, cfg.directory)
     except BaseException:
@@ -68,73 +73,168 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     return PublishReport(cfg.directory, warcs, counts, stats, [str(e) for e in read_errors])
 
 
-def _build(build: Path, captures: list[Capture], cfg: DatasetConfig, stats: Counter[str]
-           ) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
-    staging = sqlite3.connect(build / "staging.sqlite")
-    staging.execute("CREATE TABLE pages (key TEXT, data BLOB)")
-    # Permalink pages repeat a thread page; read one only for a comment no thread page had.
-    direct, deferred = [], []
-    for cap in captures:
-        (deferred if _permalink_id(cap.url) else direct).append(cap)
-    seen: set[tuple[str | None, str]] = set()
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process running a reactor
+class _Staging:
+    """Page results on disk (SQLite), so memory does not grow with the archive."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.executescript(
+            "CREATE TABLE pages (key TEXT, data BLOB);"
+            "CREATE TABLE seen (host TEXT, cid TEXT, PRIMARY KEY (host, cid)) WITHOUT ROWID;"
+            "CREATE TABLE deferred (host TEXT, cid TEXT, data BLOB);"
+        )
+
+    def add(self, results: list[PageResult]) -> None:
+        for r in results:
+            host = urlsplit(r.capture.url).hostname
+            self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                                [(host, c.comment_id) for c in r.comments])
+            self.db.execute("INSERT INTO pages VALUES (?, ?)", (r.key, pickle.dumps(r, protocol=5)))
+
+    def defer(self, cap: Capture, cid: str) -> None:
+        self.db.execute("INSERT INTO deferred VALUES (?, ?, ?)",
+                        (urlsplit(cap.url).hostname, cid, pickle.dumps(cap, protocol=5)))
+
+    def unseen_deferred(self) -> Iterator[Capture]:
+        """Permalink pages of comments no thread page had (deleted since, or pages missing)."""
+        rows = self.db.execute(
+            "SELECT data FROM deferred d WHERE NOT EXISTS "
+            "(SELECT 1 FROM seen s WHERE s.host IS d.host AND s.cid = d.cid) ORDER BY rowid"
+        )
+        for (data,) in rows.fetchall():
+            yield pickle.loads(data)
+
+    def absorb(self, part: Path) -> None:
+        """Move a worker's part into the main staging database."""
+        self.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+        for table in ("pages", "deferred"):
+            self.db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
+        self.db.execute("INSERT OR IGNORE INTO seen SELECT * FROM part.seen")
+        self.db.commit()
+        self.db.execute("DETACH DATABASE part")
+        part.unlink()
+
+    def count(self, table: str) -> int:
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def articles(self) -> Iterator[tuple[str, list[PageResult]]]:
+        rows = self.db.execute("SELECT key, data FROM pages ORDER BY key, rowid")
+        for key, group in itertools.groupby(rows, key=lambda row: row[0]):
+            yield key, [pickle.loads(data) for _, data in group]
+
+
+class _Feeder:
+    """Hands captures to the pool in chunks as the scan finds them, staging results in order;
+    at most a few chunks per worker are in flight, so memory stays flat."""
+
+    def __init__(self, pool: ProcessPoolExecutor, cfg: DatasetConfig, staging: _Staging,
+                 stats: Counter[str]) -> None:
+        self.pool, self.staging, self.stats = pool, staging, stats
+        self.limits = (cfg.max_page_bytes, cfg.page_timeout)
+        self.max_in_flight = 4 * cfg.n_workers
+        self.chunk: list[Capture] = []
+        self.in_flight: deque[Future[Any]] = deque()
+
+    def put(self, cap: Capture) -> None:
+        self.chunk.append(cap)
+        if len(self.chunk) >= CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.chunk:
+            self.in_flight.append(self.pool.submit(_work, self.chunk, self.limits))
+            self.chunk = []
+        while self.in_flight and (len(self.in_flight) > self.max_in_flight
+                                  or self.in_flight[0].done()):
+            self._collect(self.in_flight.popleft())
+
+    def drain(self) -> None:
+        self._submit()
+        while self.in_flight:
+            self._collect(self.in_flight.popleft())
+
+    def _collect(self, future: Future[Any]) -> None:
+        results, failures, counts = future.result()
+        self.stats.update(counts)
+        _log_failures(failures)
+        self.staging.add(results)
+
+
+def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[str],
+           read_errors: list[WarcReadError]) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    staging = _Staging(build / "staging.sqlite")
+    parts = [(path, a, b) for path in warcs for a, b in split(path, cfg.n_workers)]
+    limits = (cfg.max_page_bytes, cfg.page_timeout)
+    ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
     with ProcessPoolExecutor(cfg.n_workers, mp_context=ctx) as pool:
-        for results in _run(pool, direct, cfg, stats):
-            _stage(staging, results, seen)
-        missing = [c for c in deferred if (urlsplit(c.url).hostname, _permalink_id(c.url)) not in seen]
-        stats["extract/permalinks_skipped"] = len(deferred) - len(missing)
-        for results in _run(pool, missing, cfg, stats):
-            _stage(staging, results, seen)
-    staging.commit()
+        # Pass 1: each worker reads a byte range of a file and extracts as it goes, into its
+        # own SQLite part; permalink pages are only noted.
+        jobs = [pool.submit(_scan_range, path, a, b, build / f"part-{i:05d}.sqlite", limits)
+                for i, (path, a, b) in enumerate(parts)]
+        for job in jobs:
+            part, counts, failures, errors = job.result()
+            stats.update(counts)
+            _log_failures(failures)
+            read_errors.extend(errors)
+            staging.absorb(part)
+        # Pass 2: a permalink page repeats a thread page; read it only for a comment that no
+        # thread page had (deleted since, or its thread page missing from the archive).
+        feeder = _Feeder(pool, cfg, staging, stats)
+        deferred = staging.count("deferred")
+        for cap in staging.unseen_deferred():
+            feeder.put(cap)
+            deferred -= 1
+        feeder.drain()
+        stats["extract/permalinks_skipped"] = deferred
+    read_errors.sort(key=lambda e: (str(e.path), e.offset))
+    for err in read_errors:
+        stats["extract/warc_errors"] += 1
+        logger.error("%s; the records before it are published", err)
+    if not stats["extract/captures"]:
+        raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s)")
     writer = DatasetWriter(build, cfg.splits)
-    rows = staging.execute("SELECT key, data FROM pages ORDER BY key")
-    for key, group in itertools.groupby(rows, key=lambda row: row[0]):
-        pages = [pickle.loads(data) for _, data in group]
+    for key, pages in staging.articles():
         article, comments = assemble(key, pages)
         stats["extract/articles"] += 1
         stats["extract/comments"] += len(comments)
         if article["text"] is None:
             stats["extract/articles_without_body"] += 1
         writer.add(key, article, comments)
-    staging.close()
+    staging.db.close()
     (build / "staging.sqlite").unlink()
     counts = writer.close()
     return counts, {"hosts": writer.hosts, "fetched": writer.fetched, "nbytes": writer.nbytes}
 
 
-def _permalink_id(url: str) -> str | None:
-    for platform in platforms.PLATFORMS:
-        if (cid := platform.permalink_comment_id(url)) is not None:
-            return cid
-    return None
-
-
-def _stage(db: sqlite3.Connection, results: list[PageResult], seen: set[tuple[str | None, str]]) -> None:
-    for r in results:
-        host = urlsplit(r.capture.url).hostname
-        seen.update((host, c.comment_id) for c in r.comments)
-        db.execute("INSERT INTO pages VALUES (?, ?)", (r.key, pickle.dumps(r, protocol=5)))
-
-
-def _run(pool: ProcessPoolExecutor, captures: list[Capture], cfg: DatasetConfig,
-         stats: Counter[str]) -> Iterator[list[PageResult]]:
-    chunks = [captures[i:i + CHUNK] for i in range(0, len(captures), CHUNK)]
-    jobs = pool.map(_work, chunks, itertools.repeat((cfg.max_page_bytes, cfg.page_timeout)))
-    for results, failures, counts in jobs:
-        stats.update(counts)
-        for cap, reason in failures:
-            logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
-        yield results
-
-
-def _work(chunk: list[Capture], limits: tuple[int, float]
-          ) -> tuple[list[PageResult], list[tuple[Capture, str]], Counter[str]]:
-    """Worker process: a broken page costs that page, never the chunk."""
+def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tuple[int, float]
+                ) -> tuple[Path, Counter[str], list[tuple[Capture, str]], list[WarcReadError]]:
+    """Worker: one byte range of one WARC file, read once, extracted into a SQLite part."""
     max_bytes, timeout = limits
-    results: list[PageResult] = []
-    failures: list[tuple[Capture, str]] = []
+    staging = _Staging(part)
     counts: Counter[str] = Counter()
-    for item in read_html(chunk, max_bytes):
+    failures: list[tuple[Capture, str]] = []
+    errors: list[WarcReadError] = []
+    responses = iter_responses(path, errors, start=start, end=end, max_bytes=max_bytes,
+                               body_for=lambda url: _permalink_id(url) is None)
+    for cap, body, ctype in responses:
+        counts["extract/captures"] += 1
+        if body is None:
+            staging.defer(cap, _permalink_id(cap.url) or "")
+        elif len(body) > max_bytes:
+            counts["extract/pages_failed"] += 1
+            failures.append((cap, f"page larger than {max_bytes} bytes decoded"))
+        else:
+            staging.add(_extract([decode(cap, body, ctype)], timeout, counts, failures))
+    staging.db.commit()
+    staging.db.close()
+    return part, counts, failures, errors
+
+
+def _extract(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, counts: Counter[str],
+             failures: list[tuple[Capture, str]]) -> list[PageResult]:
+    """A broken page costs that page: counted, reported with its WARC file and offset."""
+    results = []
+    for item in docs:
         if isinstance(item, tuple):
             counts["extract/pages_failed"] += 1
             failures.append(item)
@@ -148,9 +248,36 @@ def _work(chunk: list[Capture], limits: tuple[int, float]
             continue
         counts["extract/pages"] += 1
         if result is None:
-            counts["extract/pages_empty"] += 1
+            counts["extract/pages_not_articles"] += 1
         else:
             results.append(result)
+    return results
+
+
+def _log_failures(failures: list[tuple[Capture, str]]) -> None:
+    for cap, reason in failures:
+        logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
+
+
+def _warm_up() -> None:
+    """Worker start: pay for the imports while the parent is still scanning."""
+    import trafilatura  # noqa: F401
+
+
+def _permalink_id(url: str) -> str | None:
+    for platform in platforms.PLATFORMS:
+        if (cid := platform.permalink_comment_id(url)) is not None:
+            return cid
+    return None
+
+
+def _work(chunk: list[Capture], limits: tuple[int, float]
+          ) -> tuple[list[PageResult], list[tuple[Capture, str]], Counter[str]]:
+    """Worker: pages read by offset (the permalink pages pass 1 set aside)."""
+    max_bytes, timeout = limits
+    counts: Counter[str] = Counter()
+    failures: list[tuple[Capture, str]] = []
+    results = _extract(read_html(chunk, max_bytes), timeout, counts, failures)
     return results, failures, counts
 
 
