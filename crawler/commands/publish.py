@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.utils.log import configure_logging
 
 from pipelines.publishing.config import DatasetConfig, parse_splits
 from pipelines.publishing.publish import NothingToPublish, PublishReport, publish
@@ -43,6 +44,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        configure_logging(self.settings)  # no crawler process here to do it
         if not args:
             raise UsageError("name at least one WARC file or directory")
         if not (out := opts.output or self.settings.get("DATASET_DIR")):

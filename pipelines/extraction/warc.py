@@ -60,13 +60,13 @@ def find_warcs(inputs: Iterable[str | Path]) -> list[Path]:
     return sorted(set(found), key=lambda p: (p.name, str(p)))
 
 
-def split(path: Path, workers: int) -> list[tuple[int, int | None]]:
+def split(path: Path, workers: int, min_range: int | None = None) -> list[tuple[int, int | None]]:
     """Byte ranges of one file that workers can read apart: a `.gz` WARC is one gzip member per
     record, so a range starts at the first member at or after its offset."""
-    size = path.stat().st_size
-    if not path.name.endswith(".gz") or size < 2 * MIN_RANGE:
+    size, min_range = path.stat().st_size, min_range or MIN_RANGE
+    if not path.name.endswith(".gz") or size < 2 * min_range:
         return [(0, None)]
-    step = min(max(size // (4 * workers), MIN_RANGE), MAX_RANGE)
+    step = min(max(size // (4 * workers), min_range), MAX_RANGE)
     cuts = list(range(0, size, step))
     return [(a, b) for a, b in zip(cuts, [*cuts[1:], None], strict=True)]
 

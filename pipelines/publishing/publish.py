@@ -57,18 +57,20 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     warcs = find_warcs(inputs)
     if not warcs:
         raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
-    logger.info("Publishing %d WARC file(s) to %s with %d worker(s)", len(warcs), cfg.directory,
-                cfg.n_workers)
     stats: Counter[str] = Counter()
     read_errors: list[WarcReadError] = []
     cfg.directory.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{cfg.directory.name}.tmp-", dir=cfg.directory.parent))
+    build: Path | None = None
     try:
+        build = Path(tempfile.mkdtemp(prefix=f".{cfg.directory.name}.tmp-", dir=cfg.directory.parent))
+        logger.info("Publishing %d WARC file(s) to %s with %d worker(s), building in %s",
+                    len(warcs), cfg.directory, cfg.n_workers, build.name)
         counts, summary = _build(build, warcs, cfg, stats, read_errors)
         write_card(build, cfg, counts, summary, warcs)
         _swap_in(build, cfg.directory)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
+    except BaseException:  # Ctrl-C included: the old dataset stays, the half-built one goes
+        if build is not None:
+            shutil.rmtree(build, ignore_errors=True)
         raise
     return PublishReport(cfg.directory, warcs, counts, stats, [str(e) for e in read_errors])
 

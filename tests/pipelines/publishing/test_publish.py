@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -223,15 +224,12 @@ def test_non_warc_and_empty_inputs_leave_the_dataset_alone(crawl, tmp_path):
 
 
 def test_bad_pages_cost_only_themselves(tmp_path):
-    # ~8 s of trafilatura on this machine: far past the 2 s limit below
-    slow = b"<html><body><article>" + b"<p>A town council meeting, in many words.</p>" * 40_000 + (
-        b"</article></body></html>")
     pages = [
         ("http://site.example/good", "text/html; charset=utf-8", ARTICLE),
         ("http://site.example/empty", "text/html", b""),  # lxml: "Document is empty"
         ("http://site.example/latin", "text/html; charset=utf-8",
          ARTICLE.replace(b"town", "caf\xe9".encode("cp1252"))),  # says utf-8, is not
-        ("http://site.example/slow", "text/html", slow),
+        ("http://site.example/slow", "text/html", SLOW_PAGE),  # ~8 s: past the 2 s limit
     ]
     warc = tmp_path / "bad.warc.gz"
     write_warc(warc, pages)
@@ -247,3 +245,33 @@ def test_bad_pages_cost_only_themselves(tmp_path):
     urls = {u for f in (tmp_path / "ds" / "articles").glob("*.parquet")
             for u in pq.read_table(f).column("url").to_pylist()}
     assert urls == {"http://site.example/good", "http://site.example/latin"}
+
+
+SLOW_PAGE = b"<html><body><article>" + b"<p>A town council meeting, in many words.</p>" * 40_000 + (
+    b"</article></body></html>")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_publish_leaves_the_old_dataset(crawl, tmp_path, sig):
+    good = tmp_path / "ds"
+    assert publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
+    before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
+    slow = tmp_path / "slow.warc.gz"
+    write_warc(slow, [("http://site.example/slow", "text/html", SLOW_PAGE)])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "publish", str(crawl.warc_dir), str(slow), "-o", str(good),
+         "--workers", "1", "-s", "DATASET_PAGE_TIMEOUT=120", "-L", "INFO"],
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
+    for line in proc.stderr:  # the build folder exists once this is logged
+        if "Publishing 2 WARC file(s)" in line:
+            break
+    os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole group, workers included
+    proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) != 0
+    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".ds.")]
+    if sig == signal.SIGINT:
+        assert not leftovers  # cleaned up on the way out
+    else:
+        assert all(p.name.startswith(".ds.tmp-") for p in leftovers)  # hidden, never the dataset

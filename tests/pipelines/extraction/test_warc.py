@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from pipelines.extraction.warc import iter_responses, split
+
+
+def make_warc(path: Path, n: int) -> None:
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=path.name.endswith(".gz"), warc_version="1.1")
+        for i in range(n):
+            # incompressible-ish bodies so the file gets big enough to split
+            body = (f"<html><body><p>page {i}</p>".encode() + bytes(range(256)) * 40 + b"</body></html>")
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                f"http://s.example/p/{i}", "response", payload=BytesIO(body), length=len(body),
+                http_headers=http))
+            req = StatusAndHeaders("GET /p HTTP/1.1", [("Host", "s.example")], is_http_request=True)
+            writer.write_record(writer.create_warc_record(f"http://s.example/p/{i}", "request",
+                                                          http_headers=req))
+
+
+@pytest.mark.parametrize("name", ["many.warc.gz", "many.warc"])
+def test_byte_ranges_partition_the_records(tmp_path, name):
+    path = tmp_path / name
+    make_warc(path, 300)
+    whole = [(c.offset, c.url, body) for c, body, _ in iter_responses(path, [])]
+    ranges = split(path, workers=2, min_range=20_000)
+    if name.endswith(".gz"):
+        assert len(ranges) > 3
+    else:
+        assert ranges == [(0, None)]  # no member boundaries to find in a plain file
+    errors: list = []
+    parts = [(c.offset, c.url, body) for a, b in ranges
+             for c, body, _ in iter_responses(path, errors, start=a, end=b)]
+    assert not errors
+    assert parts == whole
+    assert len(whole) == 300
+    with path.open("rb") as fh:  # every offset opens its own record
+        for offset, url, _ in whole[::37]:
+            fh.seek(offset)
+            rec = next(iter(ArchiveIterator(fh)))
+            assert rec.rec_headers.get_header("WARC-Target-URI") == url
