@@ -6,10 +6,10 @@ import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
+if TYPE_CHECKING:  # Scrapy is imported only where settings are read, not in worker processes
+    from scrapy.settings import BaseSettings
 
 # Defaults live here, not read off the class: slots turn class attributes into descriptors.
 MAX_SIZE, PREFIX, GZIP_LEVEL = 1_000_000_000, "threadwarc", 6
@@ -34,6 +34,8 @@ class WarcConfig:
 
     @classmethod
     def from_settings(cls, s: BaseSettings, info: dict[str, Any] | None = None) -> WarcConfig:
+        from scrapy.exceptions import NotConfigured
+
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
         if not (directory := s.get("WARC_DIR")):

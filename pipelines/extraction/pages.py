@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lxml.html
-import trafilatura
 
 from pipelines import platforms
 from pipelines.platforms.base import Comment
@@ -55,8 +54,9 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def extract_page(doc: HtmlDoc) -> PageResult | None:
-    """None when the page is no article (or not HTML lxml can read)."""
+def extract_page(doc: HtmlDoc, *, with_article: bool = True) -> PageResult | None:
+    """None when the page is no article (or not HTML lxml can read). `with_article=False`
+    skips trafilatura (the costly part), for a caller that schedules it separately."""
     url = doc.capture.url
     tree = lxml.html.document_fromstring(doc.html.encode("utf-8"), parser=_PARSER)
     if tree is None:
@@ -79,7 +79,7 @@ def extract_page(doc: HtmlDoc) -> PageResult | None:
     if platform is not platforms.GENERIC and not platform.is_article(tree, url):
         return None  # an index, a login form, a profile: not an article of this platform
     result.comments = platform.parse(tree, url)
-    if kind == "article":
+    if kind == "article" and with_article:
         result.article = article_fields(doc, platform, tree)
         if result.article is None and platform is platforms.GENERIC:
             return None  # trafilatura found no main text: not an article
@@ -88,6 +88,8 @@ def extract_page(doc: HtmlDoc) -> PageResult | None:
 
 def article_fields(doc: HtmlDoc, platform: platforms.Platform, tree: Any) -> dict[str, Any] | None:
     """trafilatura, told the fetch date (so "today" never leaks in) and where the thread is."""
+    import trafilatura  # ~1 s to import: only in the processes that extract
+
     cap = doc.capture
     extracted = trafilatura.bare_extraction(
         doc.html,

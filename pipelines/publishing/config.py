@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
+if TYPE_CHECKING:  # Scrapy is imported only where settings are read, not in worker processes
+    from scrapy.settings import BaseSettings
 
 SPLIT_NAMES = ("train", "validation", "test")
 # Defaults live here, not read off the class: slots turn class attributes into descriptors.
@@ -47,6 +48,8 @@ class DatasetConfig:
 
     @classmethod
     def from_settings(cls, s: BaseSettings, directory: str | Path | None = None) -> DatasetConfig:
+        from scrapy.exceptions import NotConfigured
+
         if not s.getbool("DATASET_ENABLED", True):
             raise NotConfigured("DATASET_ENABLED is off")
         if not (directory := directory or s.get("DATASET_DIR")):

@@ -9,6 +9,7 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,7 +37,9 @@ from .config import DatasetConfig
 from .parquet import DatasetWriter
 
 logger = logging.getLogger(__name__)
-CHUNK = 4  # pages per task: article pages cost ~100x a permalink; small chunks balance
+# Pages per task in pass 2: one article page (trafilatura, ~100x a thread page) per task
+# balances the workers; permalink pages are cheap and go in bigger chunks.
+ARTICLE_CHUNK, PERMALINK_CHUNK = 1, 8
 
 
 class NothingToPublish(Exception):
@@ -84,14 +87,25 @@ class _Staging:
             "CREATE TABLE pages (key TEXT, data BLOB);"
             "CREATE TABLE seen (host TEXT, cid TEXT, PRIMARY KEY (host, cid)) WITHOUT ROWID;"
             "CREATE TABLE deferred (host TEXT, cid TEXT, data BLOB);"
+            "CREATE TABLE articles (data BLOB);"
         )
 
     def add(self, results: list[PageResult]) -> None:
         for r in results:
-            host = urlsplit(r.capture.url).hostname
-            self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
-                                [(host, c.comment_id) for c in r.comments])
+            self.note_seen(r)
             self.db.execute("INSERT INTO pages VALUES (?, ?)", (r.key, pickle.dumps(r, protocol=5)))
+
+    def note_seen(self, r: PageResult) -> None:
+        host = urlsplit(r.capture.url).hostname
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                            [(host, c.comment_id) for c in r.comments])
+
+    def defer_article(self, cap: Capture) -> None:
+        self.db.execute("INSERT INTO articles VALUES (?)", (pickle.dumps(cap, protocol=5),))
+
+    def deferred_articles(self) -> Iterator[Capture]:
+        for (data,) in self.db.execute("SELECT data FROM articles ORDER BY rowid").fetchall():
+            yield pickle.loads(data)
 
     def defer(self, cap: Capture, cid: str) -> None:
         self.db.execute("INSERT INTO deferred VALUES (?, ?, ?)",
@@ -109,7 +123,7 @@ class _Staging:
     def absorb(self, part: Path) -> None:
         """Move a worker's part into the main staging database."""
         self.db.execute("ATTACH DATABASE ? AS part", (str(part),))
-        for table in ("pages", "deferred"):
+        for table in ("pages", "deferred", "articles"):
             self.db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
         self.db.execute("INSERT OR IGNORE INTO seen SELECT * FROM part.seen")
         self.db.commit()
@@ -130,8 +144,8 @@ class _Feeder:
     at most a few chunks per worker are in flight, so memory stays flat."""
 
     def __init__(self, pool: ProcessPoolExecutor, cfg: DatasetConfig, staging: _Staging,
-                 stats: Counter[str]) -> None:
-        self.pool, self.staging, self.stats = pool, staging, stats
+                 stats: Counter[str], chunk_size: int) -> None:
+        self.pool, self.staging, self.stats, self.chunk_size = pool, staging, stats, chunk_size
         self.limits = (cfg.max_page_bytes, cfg.page_timeout)
         self.max_in_flight = 4 * cfg.n_workers
         self.chunk: list[Capture] = []
@@ -139,7 +153,7 @@ class _Feeder:
 
     def put(self, cap: Capture) -> None:
         self.chunk.append(cap)
-        if len(self.chunk) >= CHUNK:
+        if len(self.chunk) >= self.chunk_size:
             self._submit()
 
     def _submit(self) -> None:
@@ -167,8 +181,7 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
     staging = _Staging(build / "staging.sqlite")
     parts = [(path, a, b) for path in warcs for a, b in split(path, cfg.n_workers)]
     limits = (cfg.max_page_bytes, cfg.page_timeout)
-    ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a reactor
-    with ProcessPoolExecutor(cfg.n_workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(cfg.n_workers, mp_context=_mp_context()) as pool:
         # Pass 1: each worker reads a byte range of a file and extracts as it goes, into its
         # own SQLite part; permalink pages are only noted.
         jobs = [pool.submit(_scan_range, path, a, b, build / f"part-{i:05d}.sqlite", limits)
@@ -179,14 +192,19 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
             _log_failures(failures)
             read_errors.extend(errors)
             staging.absorb(part)
-        # Pass 2: a permalink page repeats a thread page; read it only for a comment that no
-        # thread page had (deleted since, or its thread page missing from the archive).
-        feeder = _Feeder(pool, cfg, staging, stats)
+        # Pass 2: the articles' own pages (trafilatura), one per task so the workers share
+        # them evenly; then the permalink pages, which repeat a thread page: only those of a
+        # comment no thread page had (deleted since, or its thread page not in the archive).
+        articles = _Feeder(pool, cfg, staging, stats, ARTICLE_CHUNK)
+        for cap in staging.deferred_articles():
+            articles.put(cap)
+        permalinks = _Feeder(pool, cfg, staging, stats, PERMALINK_CHUNK)
         deferred = staging.count("deferred")
         for cap in staging.unseen_deferred():
-            feeder.put(cap)
+            permalinks.put(cap)
             deferred -= 1
-        feeder.drain()
+        articles.drain()
+        permalinks.drain()
         stats["extract/permalinks_skipped"] = deferred
     read_errors.sort(key=lambda e: (str(e.path), e.offset))
     for err in read_errors:
@@ -226,14 +244,21 @@ def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tup
             counts["extract/pages_failed"] += 1
             failures.append((cap, f"page larger than {max_bytes} bytes decoded"))
         else:
-            staging.add(_extract([decode(cap, body, ctype)], timeout, counts, failures))
+            for result in _extract([decode(cap, body, ctype)], timeout, counts, failures,
+                                   with_article=False):
+                if result.kind == "article":  # trafilatura in pass 2, spread over workers
+                    staging.note_seen(result)
+                    staging.defer_article(cap)
+                    counts["extract/pages"] -= 1  # counted when pass 2 extracts it
+                else:
+                    staging.add([result])
     staging.db.commit()
     staging.db.close()
     return part, counts, failures, errors
 
 
 def _extract(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, counts: Counter[str],
-             failures: list[tuple[Capture, str]]) -> list[PageResult]:
+             failures: list[tuple[Capture, str]], *, with_article: bool = True) -> list[PageResult]:
     """A broken page costs that page: counted, reported with its WARC file and offset."""
     results = []
     for item in docs:
@@ -243,7 +268,7 @@ def _extract(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, coun
             continue
         try:
             with time_limit(timeout):
-                result = extract_page(item)
+                result = extract_page(item, with_article=with_article)
         except Exception as exc:  # noqa: BLE001 - the per-record boundary: count, log, go on
             counts["extract/pages_failed"] += 1
             failures.append((item.capture, f"{type(exc).__name__}: {exc}"))
@@ -261,9 +286,15 @@ def _log_failures(failures: list[tuple[Capture, str]]) -> None:
         logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
 
 
-def _warm_up() -> None:
-    """Worker start: pay for the imports while the parent is still scanning."""
-    import trafilatura  # noqa: F401
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Fork when this process has no other thread (the `publish` command): workers start at
+    once with trafilatura already imported. Spawn otherwise (publishing at the end of a crawl
+    runs in a thread beside the reactor, and forking a threaded process can deadlock)."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        import trafilatura  # noqa: F401  - imported once here, inherited by every worker
+
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _permalink_id(url: str) -> str | None:
