@@ -9,12 +9,15 @@ import sys
 import threading
 from pathlib import Path
 
-from crawler.demosite import build_site, ground_truth, serve
+from crawler.demosite import build_site, serve
+from crawler.demosite.renderers import RENDERERS, renderer
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m crawler.demosite", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--platform", default="drupal7", choices=sorted(RENDERERS),
+                   help="which platform's markup renders the site (default: %(default)s)")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--articles", type=int, default=6)
     p.add_argument("--comments-scale", type=int, default=1)
@@ -26,12 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.truth_only:
         if not args.port or not args.truth:
             p.error("--truth-only needs --truth and a fixed --port")
-        write_truth(args.truth, ground_truth(site, f"http://{args.host}:{args.port}"))
+        write_truth(args.truth, renderer(args.platform)(site, f"http://{args.host}:{args.port}").truth())
         return 0
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    server = serve(args.host, args.port, site, args.slow_seconds)
+    server = serve(args.host, args.port, site, args.slow_seconds, args.platform)
     try:
         if args.truth:
             write_truth(args.truth, server.truth)

@@ -211,6 +211,9 @@ class Drupal7:
         for i, xml in enumerate(self.sitemaps()):
             self.exact["/sitemap.xml" + f"?page={i}" * bool(i)] = make_page(xml.encode(), "text/xml")
 
+    def truth(self) -> dict[str, Any]:
+        return ground_truth(self.site, self.base)
+
     def lookup(self, target: str) -> Page:
         path, _, query = target.partition("?")
         if (page := self.exact.get(target)) is not None:

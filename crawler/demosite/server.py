@@ -15,7 +15,7 @@ from socketserver import TCPServer
 from typing import Any
 
 from crawler.demosite.content import Site, build_site
-from crawler.demosite.drupal7 import Drupal7, ground_truth
+from crawler.demosite.renderers import renderer
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
     def respond(self, *, with_body: bool) -> None:
         srv = self.server
         srv.requests_seen.append((self.command, self.headers.get("Host", ""), self.path))
-        page = srv.drupal.lookup(self.path)
+        page = srv.renderer.lookup(self.path)
         if page.mode == "slow":
             srv.stopping.wait(srv.slow_seconds)
         gz = page.gzipped is not None and accepts_gzip(self.headers.get("Accept-Encoding", ""))
@@ -87,11 +87,11 @@ class DemoSite(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, site: Site | None = None,
-                 slow_seconds: float = 1.0) -> None:
+                 slow_seconds: float = 1.0, platform: str = "drupal7") -> None:
         super().__init__((host, port), Handler)
         self.site = site or build_site()
         self.base_url = f"http://{host}:{self.server_address[1]}"
-        self.drupal = Drupal7(self.site, self.base_url)
+        self.renderer = renderer(platform)(self.site, self.base_url)
         self.slow_seconds = slow_seconds
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
@@ -104,7 +104,7 @@ class DemoSite(ThreadingHTTPServer):
 
     @property
     def truth(self) -> dict[str, Any]:
-        return ground_truth(self.site, self.base_url)
+        return self.renderer.truth()
 
     def start(self) -> DemoSite:
         self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="demosite", daemon=True)
@@ -136,6 +136,6 @@ class DemoSite(ThreadingHTTPServer):
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, site: Site | None = None,
-          slow_seconds: float = 1.0) -> DemoSite:
+          slow_seconds: float = 1.0, platform: str = "drupal7") -> DemoSite:
     """Starts the site in a background thread; stop() (or leaving a with block) ends it."""
-    return DemoSite(host, port, site, slow_seconds).start()
+    return DemoSite(host, port, site, slow_seconds, platform).start()

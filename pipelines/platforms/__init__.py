@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from importlib.util import find_spec
+
 from lxml.html import HtmlElement
 
 from .base import Platform
-from .drupal import Drupal7
 
-PLATFORMS: tuple[Platform, ...] = (Drupal7(),)
+# Most specific first: a Discourse or WordPress page may also carry schema.org markup.
+# Each module defines PLATFORM, an instance of its Platform subclass.
+_MODULES = ("discourse", "hackernews", "oldreddit", "wordpress", "drupal", "schemaorg")
+
+
+def _load() -> tuple[Platform, ...]:
+    found = []
+    for name in _MODULES:
+        if find_spec(f"{__name__}.{name}") is not None:  # while platforms are being added
+            found.append(import_module(f"{__name__}.{name}").PLATFORM)
+    return tuple(found)
+
+
+PLATFORMS: tuple[Platform, ...] = _load()
 GENERIC = Platform()
 
 

@@ -233,3 +233,6 @@ class Drupal7(Platform):
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+PLATFORM = Drupal7()
