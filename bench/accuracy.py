@@ -82,7 +82,7 @@ def score(platform: str) -> dict[str, float]:
                 server.stdout.close()
         subprocess.run([sys.executable, "-m", "crawler", "publish", str(tmp / "warc"), "-o",
                         str(tmp / "ds")], check=True, capture_output=True)
-        articles = {a["url"]: a for a in rows(tmp / "ds", "articles")}
+        articles = {a["canonical_url"]: a for a in rows(tmp / "ds", "articles")}
         comments = {(c["article_url"], c["comment_id"]): c for c in rows(tmp / "ds", "comments")}
     gold = {(a["url"], c["comment_id"]): c for a in truth["articles"] for c in a["comments"]}
     matched = [(gold[k], comments[k]) for k in gold.keys() & comments.keys()]

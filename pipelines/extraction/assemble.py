@@ -75,7 +75,8 @@ def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[di
     source = main or pages[0]
     article = {
         "article_id": aid,
-        "url": key,
+        "url": main.capture.url if main else key,  # the page the body was read from
+        "canonical_url": key,  # what all pages of the thread share; comments' article_url
         "title": fields.get("title"),
         "author": fields.get("author"),
         "published": fields.get("published"),

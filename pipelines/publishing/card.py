@@ -16,7 +16,9 @@ from .schema import SCHEMAS
 
 FIELD_DOCS = {
     "article_id": "stable id of the article: first 16 hex digits of sha1(url)",
-    "url": "canonical URL of the article (all pages of its thread share it)",
+    "url": "URL of the archived page the article body was read from",
+    "canonical_url": "canonical URL of the article: all pages of its thread share it",
+    "article_url": "canonical_url of the comment's article",
     "text": "article body (trafilatura, comments excluded) / comment text "
     "(a line per paragraph, quotes as `> `)",
     "published": "publication time in UTC, where the page states it with a timezone",

@@ -31,6 +31,7 @@ COMMENT_FIELDS = [
 ARTICLES_SCHEMA = pa.schema([
     pa.field("article_id", pa.string()),
     pa.field("url", pa.string()),
+    pa.field("canonical_url", pa.string()),
     pa.field("title", pa.string()),
     pa.field("author", pa.string()),
     pa.field("published", TS),

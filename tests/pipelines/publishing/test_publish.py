@@ -60,7 +60,7 @@ def crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> Craw
 @pytest.fixture(scope="module")
 def articles(crawl: CrawlResult, hf_home: Path) -> dict[str, dict]:
     rows = load(crawl.warc_dir.parent / "dataset", "articles", hf_home)
-    return {r["url"]: r for r in rows}
+    return {r["canonical_url"]: r for r in rows}
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +243,7 @@ def test_bad_pages_cost_only_themselves(tmp_path):
     import pyarrow.parquet as pq
 
     urls = {u for f in (tmp_path / "ds" / "articles").glob("*.parquet")
-            for u in pq.read_table(f).column("url").to_pylist()}
+            for u in pq.read_table(f).column("canonical_url").to_pylist()}
     assert urls == {"http://site.example/good", "http://site.example/latin"}
 
 
