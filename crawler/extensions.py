@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.handlers import reason_phrase
 from crawler.signals import warc_closed
 from pipelines.archiving.config import WarcConfig
 from pipelines.archiving.records import Exchange
@@ -49,7 +50,7 @@ def warcinfo_fields(crawler: Crawler) -> dict[str, Any]:
         "http-header-from": s.get("WARC_OPERATOR_CONTACT"),
         "http-header-policy": "HTTP headers as parsed by Twisted: connection headers "
         "(Connection, Keep-Alive, Transfer-Encoding) are not stored; chunked bodies are "
-        "stored de-chunked; content encodings are kept; reason phrases are the standard ones",
+        "stored de-chunked; content encodings are kept; status lines as sent",
         "crawl-settings": "; ".join(f"{k}={s.get(k)}" for k in _RECORDED_SETTINGS),
     }
 
@@ -72,7 +73,8 @@ class WarcWriterExtension:
         return ext
 
     def _downloaded(self, response: Response, request: Request, spider: Any) -> None:
-        self.sink.put(Exchange.from_scrapy(request, response))  # pickled into a pipe, no I/O
+        exchange = Exchange.from_scrapy(request, response, reason=reason_phrase(response))
+        self.sink.put(exchange)  # pickled into a pipe, no I/O
         self.stats.inc_value("warc/exchanges")
         if "download_stopped" in response.flags or "dataloss" in response.flags:
             self.stats.inc_value("warc/truncated")

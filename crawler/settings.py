@@ -44,6 +44,11 @@ EXTENSIONS = {
     "crawler.extensions.DatasetPublisherExtension": 10,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+# Scrapy's HTTP/1.1 handler, keeping the reason phrase of each status line for the WARC.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.ReasonKeepingHTTP11DownloadHandler",
+    "https": "crawler.handlers.ReasonKeepingHTTP11DownloadHandler",
+}
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.TruncateOversizeMiddleware": 950,
 }

@@ -23,6 +23,7 @@ class Rec:
     status: int | None
     http_headers: list[tuple[str, str]]
     payload: bytes  # as stored (content-encoded)
+    statusline: str = ""
 
 
 def read_records(paths: list[Path]) -> list[Rec]:
@@ -40,6 +41,7 @@ def read_records(paths: list[Path]) -> list[Rec]:
                     dict(rec.rec_headers.headers), status,
                     list(http.headers) if http else [],
                     payload,
+                    http.statusline if http else "",
                 ))
     return out
 

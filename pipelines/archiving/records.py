@@ -68,8 +68,10 @@ class Exchange:
     truncated: str | None = None  # WARC-Truncated reason: "length", "disconnect", "time"
 
     @classmethod
-    def from_scrapy(cls, request: Any, response: Any, *, date: str | None = None) -> Exchange:
-        """Capture from `response_downloaded`: the body is still content-encoded there."""
+    def from_scrapy(cls, request: Any, response: Any, *, date: str | None = None,
+                    reason: str | None = None) -> Exchange:
+        """Capture from `response_downloaded`: the body is still content-encoded there.
+        `reason`: the phrase the server sent, when the download handler kept it."""
         flags = response.flags or ()
         truncated = (
             "length" if "download_stopped" in flags else "disconnect" if "dataloss" in flags else None
@@ -84,7 +86,7 @@ class Exchange:
             request_body=request.body or b"",
             protocol=response.protocol or "HTTP/1.1",
             status=response.status,
-            reason=_reason(response.status),
+            reason=reason if reason is not None else _reason(response.status),
             headers=_decode_headers(response.headers),
             body=response.body,
             ip=str(response.ip_address) if response.ip_address else None,
@@ -94,7 +96,7 @@ class Exchange:
 
 
 def _reason(status: int) -> str:
-    # Scrapy's HTTP/1.1 handler keeps the status code, not the phrase: use the standard one.
+    """The standard phrase, for when the server's own was not kept."""
     try:
         return http.HTTPStatus(status).phrase
     except ValueError:

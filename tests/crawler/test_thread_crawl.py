@@ -135,6 +135,10 @@ def test_error_responses_are_archived(demo_site, by_url):
     special = demo_site.truth["special"]
     assert by_url[special["not_found"]].status == 404
     assert by_url[special["server_error"]].status == 500
+    # status lines as the server sent them, Drupal's own reason phrase included
+    for url, line in ((special["server_error"], "500 Service unavailable (with message)"),
+                      (special["not_found"], "404 Not Found")):
+        assert by_url[url].statusline == line
 
 
 def test_chunked_response_is_stored_dechunked_without_the_header(demo_site, by_url):
