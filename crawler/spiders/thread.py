@@ -129,15 +129,20 @@ class ThreadSpider(Spider):
         self.crawler.stats.inc_value("thread/articles")
         self.crawler.stats.inc_value(f"thread/platform/{platform.name}")
         pages = platform.thread_pages(tree, response.url)[: self.max_thread_pages]
-        yield from self._follow(platform, pages, self.parse_thread_page)
+        yield from self._follow(platform, pages, self.parse_thread_page, {"hops": 1})
         yield from self._follow(platform, platform.permalinks(tree, response.url),
                                 self.parse_permalink)
 
-    def parse_thread_page(self, response: Response) -> Iterator[Request]:
+    def parse_thread_page(self, response: Response, hops: int = 1) -> Iterator[Request]:
+        """Platforms that link only the next page ("More", "next", "continue this thread")
+        are walked page by page, at most THREAD_MAX_THREAD_PAGES hops from the article."""
         self.crawler.stats.inc_value("thread/thread_pages")
         if isinstance(response, HtmlResponse):
             tree = response.selector.root
             platform = platforms.detect(tree, response.url)
+            if hops < self.max_thread_pages:
+                yield from self._follow(platform, platform.thread_pages(tree, response.url),
+                                        self.parse_thread_page, {"hops": hops + 1})
             yield from self._follow(platform, platform.permalinks(tree, response.url),
                                     self.parse_permalink)
 
@@ -196,10 +201,10 @@ class ThreadSpider(Spider):
             else:
                 yield url
 
-    def _follow(self, platform: platforms.Platform, urls: Iterable[str], callback: Any
-                ) -> Iterator[Request]:
+    def _follow(self, platform: platforms.Platform, urls: Iterable[str], callback: Any,
+                cb_kwargs: dict[str, Any] | None = None) -> Iterator[Request]:
         for url in self._scoped(platform, urls):
-            yield Request(url, callback=callback, errback=self.failed)
+            yield Request(url, callback=callback, errback=self.failed, cb_kwargs=cb_kwargs)
 
     # -- errors --------------------------------------------------------------------------------
 
