@@ -1,0 +1,238 @@
+"""Hacker News (news.ycombinator.com and its Arc clones): item pages, `table.comment-tree` rows."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from .base import Comment, Platform, absolute, block_text, has_class, utc
+
+_FAT = f"//table[{has_class('fatitem')}]//tr[{has_class('athing')}]"
+_STORY_ROW = f"tr[{has_class('athing')}][td[{has_class('title')}]][not({has_class('comtr')})]"
+_ID = re.compile(r"^\d+$")
+_EPOCH = re.compile(r"^\d{9,11}$")
+# What HN shows instead of a comment's text; the comment still holds its place in the tree.
+_PLACEHOLDERS = {"[deleted]", "[flagged]", "[dead]"}
+# Action and account URLs (path -> the query key each carries; None: any query).
+_TRAPS = {"/vote": "id", "/hide": "id", "/fave": "id", "/flag": "id", "/reply": "id", "/edit": "id",
+          "/delete-confirm": "id", "/context": "id", "/user": "id", "/threads": "id", "/submitted": "id",
+          "/favorites": "id", "/from": "site", "/x": "fnid", "/r": "fnid", "/login": None,
+          "/logout": None, "/submit": None, "/submitlink": None}
+
+
+def _query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def _item_id(href: str) -> str | None:
+    """The id of an `item?id=N` link (relative or absolute), else None."""
+    path = urlsplit(href).path
+    if path != "item" and not path.endswith("/item"):
+        return None
+    item = _query(href).get("id", "")
+    return item if _ID.match(item) else None
+
+
+def hn_time(title: str | None) -> datetime | None:
+    """`span.age[title]`: "2024-02-02T16:06:38 1706889998" (UTC, then the epoch) or, before
+    2024, the ISO part alone; HN states its times in UTC, so a missing offset means UTC."""
+    if not title or not title.strip():
+        return None
+    iso, _, epoch = title.strip().partition(" ")
+    if _EPOCH.match(epoch.strip()):
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?", iso):
+        return datetime.fromisoformat(iso).replace(tzinfo=timezone.utc)
+    return utc(iso)
+
+
+class HackerNews(Platform):
+    name = "hackernews"
+    # The thread, and the chrome the table layout would mix into the story's text: the top
+    # bar, the subtext and form rows, the footer; the title row too, unless it is all there is
+    # (a link post without text).
+    thread_xpath = (
+        f"//table[{has_class('comment-tree')}] | //span[{has_class('pagetop')}]"
+        f" | //table[{has_class('fatitem')}]//tr[not(.//div[{has_class('toptext')}])]"
+        f"[//div[{has_class('toptext')}] or not({has_class('athing')})]"
+        f" | //span[{has_class('sitebit')}] | //span[{has_class('yclinks')}] | //form"
+        f" | //a[{has_class('morelink')}]"
+    )
+
+    def detect(self, tree: HtmlElement, url: str) -> bool:
+        return bool(tree.xpath(
+            f"//table[@id='hnmain'] | //span[{has_class('pagetop')}]/b[{has_class('hnname')}]"
+            f" | //head/link[@rel='stylesheet'][starts-with(@href, 'news.css')]"
+            f"[//tr[{has_class('athing')}]]"
+        ))
+
+    def _story(self, tree: HtmlElement) -> HtmlElement | None:
+        """The story row of an item page (its `table.fatitem`); None on a comment's own page."""
+        rows = tree.xpath(f"//table[{has_class('fatitem')}]//{_STORY_ROW}")
+        return rows[0] if rows else None
+
+    def _story_id(self, tree: HtmlElement, url: str) -> str | None:
+        if (story := self._story(tree)) is not None:
+            return story.get("id") if _ID.match(story.get("id") or "") else None
+        # a comment's own page names its story: "on: <a href="item?id=STORY">title</a>"
+        for href in tree.xpath(f"{_FAT}//span[{has_class('onstory')}]//a/@href"):
+            if found := _item_id(href):
+                return found
+        return None
+
+    def _focus(self, tree: HtmlElement) -> str | None:
+        """On a comment's own page, that comment's id: its replies' rows start at indent 0."""
+        if self._story(tree) is not None:
+            return None
+        ids = [i for i in tree.xpath(f"{_FAT}/@id") if _ID.match(i)]
+        return ids[0] if ids else None
+
+    def is_article(self, tree: HtmlElement, url: str) -> bool:
+        # A comment's own page repeats part of a thread its story's pages hold: not an article.
+        return self._story(tree) is not None
+
+    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
+        # The item page holds the thread (the title may link off-site): by the row's id.
+        ids = tree.xpath(f"//{_STORY_ROW}[not(ancestor::table[{has_class('fatitem')}])]/@id")
+        ids += [self._story_id(tree, url) or ""] if tree.xpath(_FAT) else []
+        return list(dict.fromkeys(urljoin(url, f"item?id={i}") for i in ids if _ID.match(i)))
+
+    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
+        if tree.xpath(_FAT):
+            return []
+        hrefs = tree.xpath(f"//a[{has_class('morelink')}]/@href")
+        return [u for u in dict.fromkeys(absolute(url, hrefs)) if not self.is_trap(u)]
+
+    def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
+        # HN links only the next page ("More", `item?id=N&p=2`): each page names the one after it.
+        sid = self._story_id(tree, url)
+        if sid is None or self._story(tree) is None:
+            return []
+        pages = [self.article_key(tree, url)]
+        for page in absolute(url, tree.xpath(f"//a[{has_class('morelink')}]/@href")):
+            if _item_id(page) == sid and not self.is_trap(page):
+                pages.append(page)
+        return list(dict.fromkeys(pages))
+
+    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
+        hrefs = tree.xpath(
+            f"//tr[{has_class('comtr')}]//span[{has_class('comhead')}]//span[{has_class('age')}]/a/@href"
+        )
+        return [u for u in dict.fromkeys(absolute(url, hrefs)) if _item_id(u)]
+
+    def is_trap(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.path not in _TRAPS:
+            return False
+        key = _TRAPS[parts.path]
+        return key is None or key in _query(url)
+
+    def article_key(self, tree: HtmlElement, url: str) -> str:
+        sid = self._story_id(tree, url) or _item_id(url)
+        return urljoin(url, f"item?id={sid}") if sid else super().article_key(tree, url)
+
+    def published(self, tree: HtmlElement, url: str) -> datetime | None:
+        if (story := self._story(tree)) is None:
+            return None
+        titles = story.xpath(f"following-sibling::tr[1]//td[{has_class('subtext')}]"
+                             f"//span[{has_class('age')}]/@title")
+        return next(filter(None, map(hn_time, titles)), None)
+
+    def site_name(self, tree: HtmlElement, url: str) -> str | None:
+        names = tree.xpath(f"//b[{has_class('hnname')}]//a")
+        return (" ".join(names[0].text_content().split()) or None) if names else None
+
+    def comments_status(self, tree: HtmlElement, url: str) -> str:
+        return "html"  # HN renders every thread server-side
+
+    def page_number(self, tree: HtmlElement, url: str) -> int:
+        page = _query(url).get("p", "")
+        return int(page) - 1 if page.isdigit() and int(page) > 0 and self._story(tree) is not None else 0
+
+    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+        """Rows are flat: the parent comes from the row's "parent" link, else from indentation
+        (the last row one level up on this page); a continuation page's first replies whose
+        parent is on an earlier page and which name none are `parent_known=False`."""
+        story, focus = self._story_id(tree, url), self._focus(tree)
+        out: list[Comment] = []
+        at_level: dict[int, str] = {}
+        rows = tree.xpath(f"//table[{has_class('comment-tree')}]//tr[{has_class('athing')}]"
+                          f" | //tr[{has_class('athing')}][{has_class('comtr')}]")
+        if focus is not None:  # a comment's own page: the comment itself, then its replies
+            rows = tree.xpath(_FAT)[:1] + rows
+        for order, row in enumerate(rows):
+            cid = row.get("id") or ""
+            if not _ID.match(cid):
+                continue
+            head = row.xpath(f".//span[{has_class('comhead')}]")
+            if not head:
+                continue
+            indent = -1 if cid == focus else self._indent(row)
+            parent, known = self._parent_link(head[0]), True
+            if parent == story:
+                parent = None
+            elif parent is None and indent is None:
+                known = False
+            elif parent is None and indent == 0:
+                parent = focus
+            elif parent is None and indent is not None and indent > 0:
+                parent = at_level.get(indent - 1)
+                known = parent is not None
+            if indent is not None:
+                at_level[indent] = cid
+                for deeper in [k for k in at_level if k > indent]:
+                    del at_level[deeper]
+            users = head[0].xpath(f".//a[{has_class('hnuser')}]")
+            ages = head[0].xpath(f".//span[{has_class('age')}]")
+            hrefs = ages[0].xpath("./a/@href") if ages else []
+            links = [u for u in absolute(url, hrefs) if _item_id(u) == cid]
+            out.append(Comment(
+                comment_id=cid,
+                parent_id=parent,
+                author=(" ".join(users[0].text_content().split()) or None) if users else None,
+                published=hn_time(ages[0].get("title")) if ages else None,
+                text=self._text(row),
+                permalink=links[0] if links else urljoin(url, f"item?id={cid}"),
+                order=order,
+                parent_known=known,
+            ))
+        return out
+
+    @staticmethod
+    def _indent(row: HtmlElement) -> int | None:
+        """Depth: `td.ind[indent]` (2020+), else the spacer image, 40 pixels a level."""
+        ind = row.xpath(f".//td[{has_class('ind')}]")
+        if not ind:
+            return None
+        if (value := ind[0].get("indent") or "").isdigit():
+            return int(value)
+        widths = ind[0].xpath("./img/@width")
+        return int(widths[0]) // 40 if widths and widths[0].isdigit() else None
+
+    @staticmethod
+    def _parent_link(head: HtmlElement) -> str | None:
+        """The "parent" nav link: `#ID` in a thread, `item?id=ID` on a comment's own page."""
+        for link in head.xpath(".//a[normalize-space()='parent']"):
+            href = (link.get("href") or "").strip()
+            if href.startswith("#") and _ID.match(href[1:]):
+                return href[1:]
+            if found := _item_id(href):
+                return found
+        return None
+
+    @staticmethod
+    def _text(row: HtmlElement) -> str:
+        bodies = row.xpath(f".//*[{has_class('commtext')}]") or row.xpath(f".//div[{has_class('comment')}]")
+        if not bodies:
+            return ""
+        clone = bodies[0].__copy__()
+        for junk in clone.xpath(f".//*[{has_class('reply')}] | .//a[starts-with(@href, 'reply?')]"):
+            junk.drop_tree()
+        text = block_text(clone)
+        return "" if text in _PLACEHOLDERS else text
+
+
+PLATFORM = HackerNews()
