@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from pipelines import platforms
 from pipelines.extraction.assemble import assemble
@@ -85,8 +85,8 @@ class _Staging:
         self.db = sqlite3.connect(path)
         self.db.executescript(
             "CREATE TABLE pages (key TEXT, data BLOB);"
-            "CREATE TABLE seen (host TEXT, cid TEXT, PRIMARY KEY (host, cid)) WITHOUT ROWID;"
-            "CREATE TABLE deferred (host TEXT, cid TEXT, data BLOB);"
+            "CREATE TABLE seen (url TEXT PRIMARY KEY) WITHOUT ROWID;"
+            "CREATE TABLE deferred (url TEXT, data BLOB);"
             "CREATE TABLE articles (data BLOB);"
         )
 
@@ -96,9 +96,9 @@ class _Staging:
             self.db.execute("INSERT INTO pages VALUES (?, ?)", (r.key, pickle.dumps(r, protocol=5)))
 
     def note_seen(self, r: PageResult) -> None:
-        host = urlsplit(r.capture.url).hostname
-        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)",
-                            [(host, c.comment_id) for c in r.comments])
+        """The permalinks of the comments a page had: their own pages need not be read."""
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?)",
+                            [(_url_key(c.permalink),) for c in r.comments if c.permalink])
 
     def defer_article(self, cap: Capture) -> None:
         self.db.execute("INSERT INTO articles VALUES (?)", (pickle.dumps(cap, protocol=5),))
@@ -107,15 +107,15 @@ class _Staging:
         for (data,) in self.db.execute("SELECT data FROM articles ORDER BY rowid").fetchall():
             yield pickle.loads(data)
 
-    def defer(self, cap: Capture, cid: str) -> None:
-        self.db.execute("INSERT INTO deferred VALUES (?, ?, ?)",
-                        (urlsplit(cap.url).hostname, cid, pickle.dumps(cap, protocol=5)))
+    def defer(self, cap: Capture) -> None:
+        self.db.execute("INSERT INTO deferred VALUES (?, ?)",
+                        (_url_key(cap.url), pickle.dumps(cap, protocol=5)))
 
     def unseen_deferred(self) -> Iterator[Capture]:
         """Permalink pages of comments no thread page had (deleted since, or pages missing)."""
         rows = self.db.execute(
             "SELECT data FROM deferred d WHERE NOT EXISTS "
-            "(SELECT 1 FROM seen s WHERE s.host IS d.host AND s.cid = d.cid) ORDER BY rowid"
+            "(SELECT 1 FROM seen s WHERE s.url = d.url) ORDER BY rowid"
         )
         for (data,) in rows.fetchall():
             yield pickle.loads(data)
@@ -239,7 +239,7 @@ def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tup
     for cap, body, ctype in responses:
         counts["extract/captures"] += 1
         if body is None:
-            staging.defer(cap, _permalink_id(cap.url) or "")
+            staging.defer(cap)
         elif len(body) > max_bytes:
             counts["extract/pages_failed"] += 1
             failures.append((cap, f"page larger than {max_bytes} bytes decoded"))
@@ -295,6 +295,12 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _url_key(url: str) -> str:
+    """Permalinks compared as a browser would: no fragment, scheme and host in lower case."""
+    parts = urlsplit(urldefrag(url)[0])
+    return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
 
 
 def _permalink_id(url: str) -> str | None:
