@@ -88,8 +88,11 @@ class ThreadSpider(Spider):
         """A seed may be an article, an index page, a feed or a sitemap (index)."""
         body = self._xml_body(response)
         head = _sniff(body) if body is not None else b""
-        if head.startswith(b"<?xml"):
-            head = head[head.find(b"?>") + 2 :].lstrip()
+        while head.startswith((b"<?", b"<!--")):  # XML declaration, stylesheet PIs, comments
+            end = b"?>" if head.startswith(b"<?") else b"-->"
+            if (at := head.find(end)) < 0:
+                break
+            head = head[at + len(end) :].lstrip()
         if head.startswith(_SITEMAP_ROOTS):
             yield from self._from_sitemap(response, body or b"")
         elif head.startswith(_FEED_ROOTS):

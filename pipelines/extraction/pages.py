@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urldefrag
 
 import lxml.html
 
@@ -62,15 +63,17 @@ def extract_page(doc: HtmlDoc, *, with_article: bool = True) -> PageResult | Non
     if tree is None:
         return None
     platform = platforms.detect(tree, url)
+    page = platform.page_number(tree, url)
+    key = platform.article_key(tree, url)
     if platform.permalink_comment_id(url) is not None:
         kind = "permalink"
-        page = platform.page_number(tree, url)
     else:
-        page = platform.page_number(tree, url)
-        kind = "thread" if page > 0 else "article"
+        # The article's own URL is its article page even where it shows the newest comments
+        # page (WordPress' default); other pages after the first are thread pages.
+        kind = "article" if page == 0 or urldefrag(url)[0] == key else "thread"
     result = PageResult(
         capture=doc.capture,
-        key=platform.article_key(tree, url),
+        key=key,
         kind=kind,
         page=page,
         platform=platform.name,

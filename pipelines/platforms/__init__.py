@@ -10,7 +10,8 @@ from lxml.html import HtmlElement
 from .base import Platform
 
 # Most specific first: a Discourse or WordPress page may also carry schema.org markup.
-# Each module defines PLATFORM, an instance of its Platform subclass.
+# Each module defines PLATFORM, an instance of its Platform subclass, and may define
+# EXTRA_PLATFORMS, checked just before it (schemaorg: Drupal 8+ core comments).
 _MODULES = ("discourse", "hackernews", "oldreddit", "wordpress", "drupal", "schemaorg")
 
 
@@ -18,7 +19,9 @@ def _load() -> tuple[Platform, ...]:
     found = []
     for name in _MODULES:
         if find_spec(f"{__name__}.{name}") is not None:  # while platforms are being added
-            found.append(import_module(f"{__name__}.{name}").PLATFORM)
+            module = import_module(f"{__name__}.{name}")
+            found.extend(getattr(module, "EXTRA_PLATFORMS", ()))
+            found.append(module.PLATFORM)
     return tuple(found)
 
 
