@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from warcio.archiveiterator import ArchiveIterator
+
+from crawler.demosite.renderers import RENDERERS
 
 if TYPE_CHECKING:
     import argparse
@@ -40,6 +44,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--warc-dir", default="warc/demo", help="WARC output (default: %(default)s)")
         parser.add_argument("--dataset-dir", default="datasets/demo",
                             help="published dataset (default: %(default)s)")
+        parser.add_argument("--platform", default="drupal7", choices=sorted(RENDERERS),
+                            help="which platform's markup the demo site uses (default: %(default)s)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -55,15 +61,21 @@ class Command(ScrapyCommand):
             old.unlink()
         self.settings.set("WARC_DIR", str(warc_dir), priority="cmdline")
         self.settings.set("DATASET_DIR", opts.dataset_dir, priority="cmdline")
-        server, base = start_demo_site()
+        with tempfile.TemporaryDirectory() as tmp:
+            truth_file = Path(tmp) / "truth.json"
+            server, base = start_demo_site("--platform", opts.platform, "--truth", str(truth_file))
+            seeds = ",".join(json.loads(truth_file.read_text(encoding="utf-8"))["seeds"].values())
         try:
-            print(f"Demo site at {base}; crawling it into {warc_dir}/ ...", flush=True)
+            print(f"Demo site ({opts.platform}) at {base}; crawling it into {warc_dir}/ ...",
+                  flush=True)
             crawler = self.crawler_process.create_crawler("thread")
-            self.crawler_process.crawl(crawler, start_urls=f"{base}sitemap.xml,{base}")
+            self.crawler_process.crawl(crawler, start_urls=seeds)
             self.crawler_process.start()
         finally:
             server.terminate()
             server.wait(timeout=10)
+            if server.stdout:
+                server.stdout.close()
         stats = crawler.stats.get_stats() if crawler.stats else {}
         self._summary(stats, sorted(warc_dir.glob("*.warc.gz")))
         self._dataset_summary(Path(opts.dataset_dir))

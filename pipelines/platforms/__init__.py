@@ -8,6 +8,7 @@ from importlib.util import find_spec
 from lxml.html import HtmlElement
 
 from .base import Platform
+from .generic import Generic
 
 # Most specific first: a Discourse or WordPress page may also carry schema.org markup.
 # Each module defines PLATFORM, an instance of its Platform subclass, and may define
@@ -26,7 +27,7 @@ def _load() -> tuple[Platform, ...]:
 
 
 PLATFORMS: tuple[Platform, ...] = _load()
-GENERIC = Platform()
+GENERIC = Generic()  # last resort: unambiguous repeated comment blocks, else nothing
 
 
 def detect(tree: HtmlElement, url: str) -> Platform:

@@ -23,11 +23,14 @@ FIELD_DOCS = {
     "(a line per paragraph, quotes as `> `)",
     "published": "publication time in UTC, where the page states it with a timezone",
     "date": "publication date found by trafilatura/htmldate (fetch date as upper bound)",
-    "comments_status": "`html`: the thread was in the archived pages, so comment_count is real (0 included)",
+    "comments_status": "`html`: the thread was in the archived pages, so comment_count is real "
+    "(0 included); `not_in_html`: a script loads it (Disqus, Coral, ...), count unknown; "
+    "`unknown_platform`: no parser knows the markup",
     "comments": "the article's comments, as in the `comments` config",
     "comment_id": "the platform's own comment id",
-    "parent_id": "id of the comment replied to; null for top-level comments",
-    "depth": "0 for top-level; null where a parent is missing from the archive",
+    "parent_id": "id of the comment replied to; null for top-level comments (depth 0) and where "
+    "the page does not say (depth null)",
+    "depth": "0 for top-level; null where the parent is unknown or missing from the archive",
     "position": "0-based order of the comment in the thread",
     "page": "0-based page of the thread the comment was read from",
     "confidence": "`high` for platform parsers; `low` for the generic fallback",
