@@ -27,6 +27,7 @@ demo-site: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/accuracy.py
 
 clean:
 	rm -rf $(VENV) warc datasets/demo .pytest_cache

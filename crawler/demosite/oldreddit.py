@@ -337,8 +337,8 @@ class OldReddit:
 
     def truth(self) -> dict[str, Any]:
         """Page 0 is the thread page; comments first read on a continuation or permalink page are
-        page 1, ordered as the publisher orders them: by place on their page, then id (a comment
-        on two such pages counts at its first place)."""
+        page 1. Positions follow the fully expanded thread (depth first, oldest reply first), as
+        a reader who opened every "continue this thread" link sees it."""
         base, articles = self.base, []
         for a in self.site.articles:
             views, url = self.views[a.nid], base + self.path[a.nid]
@@ -346,7 +346,7 @@ class OldReddit:
             for k, (order, _) in enumerate(views):
                 for i, cid in enumerate(order):
                     first[cid] = min(first.get(cid, (9, 0)), (min(k, 1), i))
-            ranked = sorted(first, key=lambda cid: (*first[cid], self.cid36(cid)))
+            ranked = [c.cid for c in a.thread() if c.cid in first]  # the expanded thread, in order
             level1 = views[0][1]
             articles.append({
                 "nid": a.nid, "url": url, "title": a.title, "author": username(a.author.name),

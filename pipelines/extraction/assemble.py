@@ -51,8 +51,10 @@ def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[di
     for page in pages:
         for comment in page.comments:
             seen.setdefault(comment.comment_id, (comment, page))
-    # position: thread order, i.e. (page, place on the page) of where each comment was read
-    ordered = sorted(seen.values(), key=lambda cp: (cp[1].page, cp[0].order, cp[0].comment_id))
+    # As read: page by page (a page's comments together), in document order
+    ordered = sorted(seen.values(), key=lambda cp: (cp[1].page, cp[1].capture.url, cp[0].order))
+    if pages[0].threaded:  # position: the depth-first walk, continuation pages under their anchor
+        ordered = _walk(ordered)
     depths = _depths({c.comment_id: c for c, _ in ordered})
     comments = []
     for position, (c, page) in enumerate(ordered):
@@ -107,6 +109,30 @@ def _status(pages: list[PageResult]) -> str:
     why the count cannot be trusted (`not_in_html`, `unknown_platform`)."""
     statuses = {p.comments_status for p in pages}
     return "html" if "html" in statuses else min(statuses)
+
+
+def _walk(ordered: list[tuple[Comment, PageResult]]) -> list[tuple[Comment, PageResult]]:
+    """Depth-first, children in the order they were read. A reply whose parent the page did
+    not name stays where it was read (it follows the comment read before it); one whose
+    parent is missing from the archive starts a walk of its own."""
+    ids = {c.comment_id for c, _ in ordered}
+    children: dict[str | None, list[tuple[Comment, PageResult]]] = {}
+    previous: str | None = None
+    for item in ordered:
+        c = item[0]
+        parent = c.parent_id if c.parent_id in ids else None
+        if parent is None and not c.parent_known:
+            parent = previous
+        children.setdefault(parent, []).append(item)
+        previous = c.comment_id
+    out: list[tuple[Comment, PageResult]] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        stack.extend(reversed(children.get(item[0].comment_id, [])))
+    placed = {c.comment_id for c, _ in out}
+    return out + [item for item in ordered if item[0].comment_id not in placed]  # cycles
 
 
 def _depths(by_id: dict[str, Comment]) -> dict[str, int | None]:

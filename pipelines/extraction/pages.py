@@ -29,6 +29,7 @@ class PageResult:
     platform: str
     comments_status: str
     comments: list[Comment] = field(default_factory=list)
+    threaded: bool = True  # the platform's: is the thread order a depth-first walk?
     article: dict[str, Any] | None = None  # trafilatura's fields, on the article's own page
 
 
@@ -78,6 +79,7 @@ def extract_page(doc: HtmlDoc, *, with_article: bool = True) -> PageResult | Non
         page=page,
         platform=platform.name,
         comments_status=platform.comments_status(tree, url),
+        threaded=platform.threaded,
     )
     if platform is not platforms.GENERIC and not platform.is_article(tree, url):
         return None  # an index, a login form, a profile: not an article of this platform

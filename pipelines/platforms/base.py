@@ -96,6 +96,9 @@ class Platform:
     name: ClassVar[str] = "generic"
     # Where the comment thread sits in a page: pruned before the article body is extracted.
     thread_xpath: ClassVar[str | None] = None
+    # Nested display (replies under their parent, pages continuing one depth-first walk): the
+    # thread order is that walk over the merged tree. False for flat, chronological threads.
+    threaded: ClassVar[bool] = True
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
         """Does this page come from this platform?"""

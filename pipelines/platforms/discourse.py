@@ -56,6 +56,7 @@ def _with_page(topic: str, page: int) -> str:
 
 class Discourse(Platform):
     name = "discourse"
+    threaded = False  # posts in time order; replies only point back at what they answer
     thread_xpath = _AROUND
 
     def detect(self, tree: HtmlElement, url: str) -> bool:

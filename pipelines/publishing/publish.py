@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -14,6 +15,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -186,6 +188,8 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
         # own SQLite part; permalink pages are only noted.
         jobs = [pool.submit(_scan_range, path, a, b, build / f"part-{i:05d}.sqlite", limits)
                 for i, (path, a, b) in enumerate(parts)]
+        # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
+        threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
         for job in jobs:
             part, counts, failures, errors = job.result()
             stats.update(counts)
@@ -284,6 +288,11 @@ def _extract(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, coun
 def _log_failures(failures: list[tuple[Capture, str]]) -> None:
     for cap, reason in failures:
         logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
+
+
+def _preload(module: str) -> None:
+    with contextlib.suppress(ImportError):
+        import_module(module)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:

@@ -54,7 +54,7 @@ def crawl(r: OldReddit, url: str) -> list[str]:
 
 
 def read(r: OldReddit, pages: list[str]) -> list[tuple[int, Comment]]:
-    """Each comment from the first page that has it, in the publisher's (page, order) order."""
+    """Each comment from the first page that has it, in the publisher's thread order."""
     first: dict[str, tuple[int, Comment]] = {}
     for url in pages:
         t = tree(r, url)
@@ -63,7 +63,17 @@ def read(r: OldReddit, pages: list[str]) -> list[tuple[int, Comment]]:
             seen = first.get(c.comment_id)
             if seen is None or (page, c.order) < (seen[0], seen[1].order):
                 first[c.comment_id] = (page, c)
-    return sorted(first.values(), key=lambda pc: (pc[0], pc[1].order, pc[1].comment_id))
+    as_read = sorted(first.values(), key=lambda pc: (pc[0], pc[1].order, pc[1].comment_id))
+    # the publisher's thread order: depth first over the merged tree, children as read
+    kids: dict[str | None, list[tuple[int, Comment]]] = {}
+    for pc in as_read:
+        kids.setdefault(pc[1].parent_id if pc[1].parent_id in first else None, []).append(pc)
+    out: list[tuple[int, Comment]] = []
+    stack = list(reversed(kids.get(None, [])))
+    while stack:
+        out.append(pc := stack.pop())
+        stack.extend(reversed(kids.get(pc[1].comment_id, [])))
+    return out
 
 
 def as_truth(page: int, position: int, c: Comment) -> dict[str, Any]:
