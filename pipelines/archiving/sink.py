@@ -152,6 +152,8 @@ class WarcSink:
 def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)  # the parent decides when we stop: by closing the pipe
+    with contextlib.suppress(OSError):
+        os.nice(5)  # the crawl first: the 1 MB pipe lets the writer catch up in its pauses
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
