@@ -63,6 +63,7 @@ class WarcWriterExtension:
         self.stats = crawler.stats
         self.cfg = cfg
         self.sink = WarcSink(cfg)  # a process: a writer thread fights the crawl for the GIL
+        self.files: list[str] = []  # what this crawl wrote, once closed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -81,6 +82,7 @@ class WarcWriterExtension:
 
     async def _closed(self, spider: Any, reason: str) -> None:
         summary = await asyncio.to_thread(self.sink.close)
+        self.files = summary.files
         self.stats.set_value("warc/records", summary.records)
         self.stats.set_value("warc/bytes", summary.bytes)
         self.stats.set_value("warc/files", len(summary.files))

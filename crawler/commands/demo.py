@@ -15,6 +15,7 @@ from scrapy.exceptions import UsageError
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demosite.renderers import RENDERERS
+from crawler.extensions import WarcWriterExtension
 
 if TYPE_CHECKING:
     import argparse
@@ -57,8 +58,6 @@ class Command(ScrapyCommand):
         assert self.crawler_process is not None
         assert self.settings is not None
         warc_dir = Path(opts.warc_dir)
-        for old in warc_dir.glob("*.warc.gz"):  # the demo's own folder: start afresh
-            old.unlink()
         self.settings.set("WARC_DIR", str(warc_dir), priority="cmdline")
         self.settings.set("DATASET_DIR", opts.dataset_dir, priority="cmdline")
         with tempfile.TemporaryDirectory() as tmp:
@@ -77,7 +76,9 @@ class Command(ScrapyCommand):
             if server.stdout:
                 server.stdout.close()
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        self._summary(stats, sorted(warc_dir.glob("*.warc.gz")))
+        writer = next((e for e in crawler.extensions.middlewares
+                       if isinstance(e, WarcWriterExtension)), None) if crawler.extensions else None
+        self._summary(stats, [Path(f) for f in (writer.files if writer else [])])
         self._dataset_summary(Path(opts.dataset_dir))
 
     def _summary(self, stats: dict, warcs: list[Path]) -> None:

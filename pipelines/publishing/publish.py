@@ -62,6 +62,7 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     warcs = find_warcs(inputs)
     if not warcs:
         raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
+    _check_target(cfg.directory)
     stats: Counter[str] = Counter()
     read_errors: list[WarcReadError] = []
     cfg.directory.parent.mkdir(parents=True, exist_ok=True)
@@ -327,6 +328,20 @@ def _work(chunk: list[Capture], limits: tuple[int, float]
     failures: list[tuple[Capture, str]] = []
     results = _extract(read_html(chunk, max_bytes), timeout, counts, failures)
     return results, failures, counts
+
+
+DATASET_ENTRIES = {"README.md", "articles", "comments"}
+
+
+def _check_target(target: Path) -> None:
+    """Only a dataset folder (or nothing) may be replaced: `-o ~` must not cost a home."""
+    if target.exists() and (
+        not target.is_dir() or not {p.name for p in target.iterdir()} <= DATASET_ENTRIES
+    ):
+        raise NothingToPublish(
+            f"{target} exists and is not a threadwarc dataset (it holds more than "
+            f"{', '.join(sorted(DATASET_ENTRIES))}); choose another -o / DATASET_DIR"
+        )
 
 
 def _swap_in(build: Path, target: Path) -> None:

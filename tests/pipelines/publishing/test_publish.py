@@ -275,3 +275,14 @@ def test_interrupted_publish_leaves_the_old_dataset(crawl, tmp_path, sig):
         assert not leftovers  # cleaned up on the way out
     else:
         assert all(p.name.startswith(".ds.tmp-") for p in leftovers)  # hidden, never the dataset
+
+
+def test_publish_never_replaces_a_folder_that_is_not_a_dataset(crawl, tmp_path):
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    proc = publish_cli(crawl.warc_dir, "-o", precious, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "is not a threadwarc dataset" in proc.stderr
+    assert (precious / "thesis.tex").read_text() == "years of work"
+    assert sorted(p.name for p in precious.iterdir()) == ["thesis.tex"]
