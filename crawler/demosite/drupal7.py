@@ -180,6 +180,9 @@ class Drupal7:
         for a in site.articles:
             pages = [self.article(a, p) for p in range(a.page_count)]
             self.paged[a.path] = self.paged[f"/node/{a.nid}"] = pages
+            # the redirect module's answer to an old path: 301 to the current alias
+            self.fixed[f"/story/{a.nid}"] = make_page(
+                b"", status="301 Moved Permanently", extra=(("Location", self.base + a.path),))
             for pos, c in enumerate(self.threads[a.nid]):  # comment_permalink(): the page holding it
                 self.fixed[f"/comment/{c.cid}"] = pages[pos // COMMENTS_PER_PAGE]
         t = site.truncated

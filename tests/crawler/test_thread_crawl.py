@@ -190,6 +190,24 @@ def test_bad_seeds_are_logged_and_the_crawl_goes_on(demo_site, crawl, by_url):
     assert by_url[pdf].payload.startswith(b"%PDF")
 
 
+def test_redirects_are_archived_and_followed(demo_site, tmp_path):
+    article = demo_site.truth["articles"][1]
+    old = demo_site.url(f"/story/{article['nid']}")
+    result = run_crawl(tmp_path / "warc", "-a", f"start_urls={old}")
+    assert result.returncode == 0, result.log[-2000:]
+    by_url = responses_by_url(read_records(result.warcs))
+    assert by_url[old].status == 301
+    assert dict(by_url[old].http_headers)["Location"] == article["url"]
+    assert by_url[article["url"]].status == 200
+    assert set(article["permalinks"]) <= set(by_url)
+
+
+def test_requests_offer_only_encodings_warc_readers_decode(records):
+    for rec in records:
+        if rec.type == "request":
+            assert dict(rec.http_headers)["Accept-Encoding"] == "gzip, deflate"
+
+
 def test_robots_txt_is_archived(demo_site, by_url):
     assert by_url[demo_site.url("/robots.txt")].status == 200
 
