@@ -10,10 +10,11 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
 from pipelines.publishing.config import DatasetConfig, parse_splits
-from pipelines.publishing.publish import NothingToPublish, PublishReport, publish
 
 if TYPE_CHECKING:
     import argparse
+
+    from pipelines.publishing.publish import PublishReport
 
 
 def print_report(report: PublishReport) -> None:
@@ -59,6 +60,9 @@ class Command(ScrapyCommand):
             self.settings.set("DATASET_SPLITS", opts.splits, priority="cmdline")
         self.settings.set("DATASET_ENABLED", True, priority="cmdline")
         cfg = DatasetConfig.from_settings(self.settings, out)
+        # pyarrow and the extraction stack load here, not for every scrapy command
+        from pipelines.publishing.publish import NothingToPublish, publish
+
         try:
             report = publish(args, cfg)
         except (NothingToPublish, FileNotFoundError) as exc:
