@@ -64,6 +64,8 @@ class WarcWriterExtension:
         self.cfg = cfg
         self.sink = WarcSink(cfg)  # a process: a writer thread fights the crawl for the GIL
         self.files: list[str] = []  # what this crawl wrote, once closed
+        self.failed = False
+        self._closing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -74,8 +76,20 @@ class WarcWriterExtension:
         return ext
 
     def _downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        if self.failed:
+            return
         exchange = Exchange.from_scrapy(request, response, reason=reason_phrase(response))
-        self.sink.put(exchange)  # pickled into a pipe, no I/O
+        try:
+            self.sink.put(exchange)  # pickled into a pipe, no I/O
+        except RuntimeError:
+            # a crawl that cannot archive is not worth continuing (disk full, writer crashed)
+            self.failed = True
+            logger.exception("WARC writer failed; closing the spider")
+            assert self.crawler.engine is not None
+            self._closing = asyncio.ensure_future(
+                self.crawler.engine.close_spider_async(reason="warc_writer_failed")
+            )
+            return
         self.stats.inc_value("warc/exchanges")
         if "download_stopped" in response.flags or "dataloss" in response.flags:
             self.stats.inc_value("warc/truncated")
@@ -115,6 +129,13 @@ class DatasetPublisherExtension:
 
         if not files:
             logger.warning("No WARC files written: nothing to publish to %s", self.cfg.directory)
+            return
+        if reason != "finished":  # a half crawl must not replace a whole dataset
+            logger.warning(
+                "Crawl ended early (%s): %s not published; publish these WARCs with "
+                "`scrapy publish %s -o %s` if you want them", reason, self.cfg.directory,
+                " ".join(files), self.cfg.directory,
+            )
             return
         try:
             report = await asyncio.to_thread(publish, files, self.cfg)

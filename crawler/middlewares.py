@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured, StopDownload
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.http import Request
+    from scrapy.http import Request, Response
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ class TruncateOversizeMiddleware:
 
     def process_request(self, request: Request) -> None:
         request.meta["download_maxsize"] = 0
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """The cap back in place before HttpCompressionMiddleware (590) decodes the body:
+        a small gzip bomb must not inflate past DOWNLOAD_MAXSIZE."""
+        request.meta["download_maxsize"] = self.maxsize
+        return response
 
     def _bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
         received = self._received.get(request, 0) + len(data)

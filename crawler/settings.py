@@ -19,9 +19,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
 
-# Limits: a focused crawl never needs more than ~6 levels (sitemap index > sitemap >
-# article > thread page > permalink); the spider also caps pagers (THREAD_MAX_*).
-DEPTH_LIMIT = 12
+# Limits. The spider caps its own walks: THREAD_MAX_THREAD_PAGES hops along a thread's
+# pages (HN's "More", Discourse's next page), THREAD_MAX_INDEX_PAGES along an index. Depth
+# grows one per hop, so DEPTH_LIMIT only backs those caps up.
+THREAD_MAX_THREAD_PAGES = 500
+THREAD_MAX_INDEX_PAGES = 20
+DEPTH_LIMIT = 600
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # cut, and the head archived (TruncateOversizeMiddleware)
 # A response cut short by the server is archived (WARC-Truncated: disconnect), not dropped.
 DOWNLOAD_FAIL_ON_DATALOSS = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,7 +162,7 @@ class ThreadSpider(Spider):
         if body[:2] == b"\x1f\x8b":  # a .xml.gz sitemap served as a file
             try:
                 body = gunzip(body, max_size=_MAX_SITEMAP_BYTES)
-            except OSError as exc:  # gzip.BadGzipFile, truncated data, over the limit
+            except (OSError, EOFError, ValueError, struct.error) as exc:  # bad, cut, too big
                 self.logger.warning("Cannot gunzip %s: %s", response.url, exc)
                 return None
         return body
@@ -172,7 +173,7 @@ class ThreadSpider(Spider):
         except etree.XMLSyntaxError as exc:
             self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
             return
-        locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        locs = [response.urljoin(entry["loc"].strip()) for entry in sitemap if entry.get("loc")]
         self.logger.info("Sitemap %s (%s): %d entries", response.url, sitemap.type, len(locs))
         callback = self.parse_seed if sitemap.type == "sitemapindex" else self.parse_article
         yield from self._follow(platforms.GENERIC, locs, callback)
@@ -189,16 +190,24 @@ class ThreadSpider(Spider):
             "[not(@rel) or @rel='alternate']/@href"
         )
         self.logger.info("Feed %s: %d entries", response.url, len(links))
-        yield from self._follow(platforms.GENERIC, [str(x).strip() for x in links],
+        yield from self._follow(platforms.GENERIC, [response.urljoin(str(x).strip()) for x in links],
                                 self.parse_article)
+
+    def _in_scope(self, url: str) -> bool:
+        """The seeds' hosts and their subdomains, as Scrapy's allowed_domains matches."""
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:  # "Invalid IPv6 URL" and the like, from a page's href
+            return False
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
 
     def _scoped(self, platform: platforms.Platform, urls: Iterable[str]) -> Iterator[str]:
         stats = self.crawler.stats
         for url in urls:
-            if urlsplit(url).hostname not in self.hosts:
+            if not self._in_scope(url):
                 stats.inc_value("thread/offsite_skipped")
                 self.logger.debug("Off-site, not followed: %s", url)
-            elif platform.is_trap(url) or any(p.is_trap(url) for p in platforms.PLATFORMS):
+            elif platform.is_trap(url):  # the page's own platform knows its traps
                 stats.inc_value("thread/traps_skipped")
                 self.logger.debug("Trap, not followed: %s", url)
             else:

@@ -103,12 +103,26 @@ def _reason(status: int) -> str:
         return ""
 
 
+_NOT_ARCHIVED = {b"Proxy-Authorization"}  # the proxy's secret, never sent to the site
+
+
+def _text(raw: bytes) -> str:
+    """Header bytes as text for warcio, which writes non-ASCII back percent-encoded as UTF-8:
+    UTF-8 bytes (a `Location: /café`) come back as the same bytes escaped; other octets are
+    read as ISO-8859-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def _decode_headers(headers: Any) -> Headers:
-    """Every value of every header, bytes read as ISO-8859-1 (RFC 9110's octets)."""
+    """Every value of every header, in the order received."""
     # dict.items: Scrapy's Headers stores every value in a list; its own items() re-normalises
     return [
-        (name.decode("latin-1"), v.decode("latin-1"))
+        (_text(name), _text(v))
         for name, values in dict.items(headers)
+        if name not in _NOT_ARCHIVED
         for v in values
     ]
 

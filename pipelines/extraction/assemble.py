@@ -61,9 +61,9 @@ def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[di
         comments.append({
             "comment_id": c.comment_id,
             "parent_id": c.parent_id,
-            "author": c.author,
+            "author": clean(c.author),
             "published": c.published,
-            "text": c.text,
+            "text": clean(c.text),
             "permalink": c.permalink,
             "depth": depths[c.comment_id],
             "position": position,
@@ -79,15 +79,15 @@ def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[di
         "article_id": aid,
         "url": main.capture.url if main else key,  # the page the body was read from
         "canonical_url": key,  # what all pages of the thread share; comments' article_url
-        "title": fields.get("title"),
-        "author": fields.get("author"),
+        "title": clean(fields.get("title")),
+        "author": clean(fields.get("author")),
         "published": fields.get("published"),
         "date": fields.get("date"),
         "site_name": fields.get("site_name"),
         "hostname": urlsplit(key).hostname,
         "language": fields.get("language"),
         "description": fields.get("description"),
-        "text": fields.get("text") if main else None,
+        "text": clean(fields.get("text")) if main else None,
         "platform": source.platform,
         "comments_status": _status(pages),
         "comment_count": len(comments),
@@ -136,25 +136,35 @@ def _walk(ordered: list[tuple[Comment, PageResult]]) -> list[tuple[Comment, Page
 
 
 def _depths(by_id: dict[str, Comment]) -> dict[str, int | None]:
-    """Depth from the parent chain; None where a link of the chain is missing from the archive."""
+    """Depth from the parent chain; None where a link of the chain is missing from the archive
+    or the page did not name it (or the chain loops, which only broken markup makes)."""
     depths: dict[str, int | None] = {}
-
-    def depth(cid: str, guard: int = 0) -> int | None:
-        if cid in depths:
-            return depths[cid]
-        c = by_id[cid]
-        if guard > len(by_id):  # a cycle in bad markup
-            result = None
-        elif c.parent_id is None:
-            result = 0 if c.parent_known else None
-        elif c.parent_id in by_id:
-            parent = depth(c.parent_id, guard + 1)
-            result = None if parent is None else parent + 1
+    for start in by_id:
+        chain: list[str] = []
+        cid = start
+        while cid not in depths:  # walk up to a comment of known depth...
+            if cid in chain:  # ...unless it loops,
+                base: int | None = None
+                break
+            chain.append(cid)
+            parent = by_id[cid].parent_id
+            if parent is None:  # ...reaches a top-level comment (known or not),
+                base = -1 if by_id[cid].parent_known else None
+                break
+            if parent not in by_id:  # ...or a parent that is not in the archive
+                base = None
+                break
+            cid = parent
         else:
-            result = None
-        depths[cid] = result
-        return result
-
-    for cid in by_id:
-        depth(cid)
+            base = depths[cid]
+        for item in reversed(chain):
+            base = None if base is None else base + 1
+            depths.setdefault(item, base)
     return depths
+
+
+def clean(text: str | None) -> str | None:
+    """Strings Parquet can store: lone surrogates (from JSON-LD escapes) replaced."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -61,10 +61,11 @@ def find_warcs(inputs: Iterable[str | Path]) -> list[Path]:
 
 
 def split(path: Path, workers: int, min_range: int | None = None) -> list[tuple[int, int | None]]:
-    """Byte ranges of one file that workers can read apart: a `.gz` WARC is one gzip member per
-    record, so a range starts at the first member at or after its offset."""
+    """Byte ranges of one file that workers can read apart: a `.warc.gz` is one gzip member
+    per record, so a range starts at the first member at or after its offset (ARC files,
+    whose records are not found that way, are read whole)."""
     size, min_range = path.stat().st_size, min_range or MIN_RANGE
-    if not path.name.endswith(".gz") or size < 2 * min_range:
+    if not path.name.endswith(".warc.gz") or size < 2 * min_range:
         return [(0, None)]
     step = min(max(size // (4 * workers), min_range), MAX_RANGE)
     cuts = list(range(0, size, step))
@@ -81,7 +82,8 @@ def iter_responses(
     """(capture, decoded payload, Content-Type) of each 2xx HTML response starting in
     [start, end) of one file; the payload only where `body_for(url)`, None past `max_bytes`.
 
-    A file that breaks off yields what came before and adds a WarcReadError to `errors`.
+    A broken record adds a WarcReadError to `errors`; reading goes on at the next record
+    of a `.warc.gz` (one gzip member each), or stops in other files.
     """
     if start == 0 and (problem := _not_an_archive(path)) is not None:
         errors.append(WarcReadError(path, 0, ValueError(problem)))
@@ -90,37 +92,59 @@ def iter_responses(
         base = start if start == 0 else _next_member(fh, start)
         if base is None or (end is not None and base >= end):
             return
-        fh.seek(base)
-        offset = base
-        it = ArchiveIterator(fh, arc2warc=True)
-        try:
-            for rec in it:
-                headers, http = rec.rec_headers, rec.http_headers
-                ctype = http.get_header("Content-Type") if http is not None else None
-                keep = (
-                    rec.rec_type == "response"
-                    and not headers.get_header("WARC-Truncated")  # a partial page: no output
-                    and http is not None
-                    and (http.get_statuscode() or "")[:1] == "2"
-                    and (ctype or "text/html").split(";")[0].strip().lower() in HTML_TYPES
-                )
-                url = (headers.get_header("WARC-Target-URI") or "").strip("<>")
-                keep = keep and url.startswith(("http://", "https://"))
-                body = rec.content_stream().read(max_bytes + 1) if keep and body_for(url) else None
-                it.read_to_end(rec)
-                offset = it.get_record_offset()  # absolute: warcio counts from fh.tell()
-                if end is not None and offset >= end:
-                    return  # the next range's first record
-                if missing := getattr(rec.raw_stream, "limit", 0):  # warcio stops quietly at EOF
-                    raise EOFError(f"record cut short, {missing} bytes of its block missing")
-                if keep:
-                    cap = Capture(path.name, str(path), offset, it.get_record_length(),
-                                  headers.get_header("WARC-Record-ID") or "", url,
-                                  headers.get_header("WARC-Date") or "")
-                    yield cap, body, ctype
-                offset += it.get_record_length()
-        except READ_ERRORS as exc:
-            errors.append(WarcReadError(path, max(offset, 0), exc))
+        resync = path.name.endswith(".warc.gz")  # one gzip member per record: findable
+        offset: int | None = base
+        while offset is not None and (end is None or offset < end):
+            fh.seek(offset)
+            try:
+                yield from _records(fh, path, offset, end, body_for, max_bytes)
+                return
+            except _Broken as broken:
+                errors.append(WarcReadError(path, broken.offset, broken.cause))
+                # carry on at the next record, so what is kept does not depend on where the
+                # file was split between workers
+                offset = _next_member(fh, broken.offset + 1) if resync else None
+
+
+class _Broken(Exception):
+    def __init__(self, offset: int, cause: BaseException) -> None:
+        super().__init__(offset, cause)
+        self.offset, self.cause = offset, cause
+
+
+def _records(
+    fh: BinaryIO, path: Path, offset: int, end: int | None, body_for: Callable[[str], bool],
+    max_bytes: int,
+) -> Iterator[tuple[Capture, bytes | None, str | None]]:
+    it = ArchiveIterator(fh, arc2warc=True)
+    try:
+        for rec in it:
+            headers, http = rec.rec_headers, rec.http_headers
+            ctype = http.get_header("Content-Type") if http is not None else None
+            keep = (
+                rec.rec_type == "response"
+                and not headers.get_header("WARC-Truncated")  # a partial page: no output
+                and http is not None
+                and (http.get_statuscode() or "")[:1] == "2"
+                and (ctype or "text/html").split(";")[0].strip().lower() in HTML_TYPES
+            )
+            url = (headers.get_header("WARC-Target-URI") or "").strip("<>")
+            keep = keep and url.startswith(("http://", "https://"))
+            body = rec.content_stream().read(max_bytes + 1) if keep and body_for(url) else None
+            it.read_to_end(rec)
+            offset = it.get_record_offset()  # absolute: warcio counts from fh.tell()
+            if end is not None and offset >= end:
+                return  # the next range's first record
+            if missing := getattr(rec.raw_stream, "limit", 0):  # warcio stops quietly at EOF
+                raise EOFError(f"record cut short, {missing} bytes of its block missing")
+            if keep:
+                cap = Capture(path.name, str(path), offset, it.get_record_length(),
+                              headers.get_header("WARC-Record-ID") or "", url,
+                              headers.get_header("WARC-Date") or "")
+                yield cap, body, ctype
+            offset += it.get_record_length()
+    except Exception as exc:
+        raise _Broken(max(offset, 0), exc) from exc
 
 
 def _next_member(fh: BinaryIO, pos: int) -> int | None:

@@ -80,9 +80,19 @@ def absolute(base: str, hrefs: Iterable[str]) -> Iterator[str]:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        url = urldefrag(urljoin(base, href))[0]
-        if urlsplit(url).scheme in ("http", "https"):
-            yield url
+        try:
+            url = urldefrag(urljoin(base, href))[0]
+            if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname:
+                yield url
+        except ValueError:  # "Invalid IPv6 URL" and other hrefs no browser would follow
+            continue
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def has_class(cls: str) -> str:
@@ -109,8 +119,12 @@ class Platform:
         return False
 
     def canonical_url(self, tree: HtmlElement, url: str) -> str:
-        hrefs = tree.xpath("//head/link[@rel='canonical']/@href")
-        return next(absolute(url, hrefs), urldefrag(url)[0])
+        """The page's canonical URL, if it names one on its own host (a page cannot file its
+        comments under another site's article); else the page URL."""
+        own = _host(url)
+        hrefs = tree.xpath("//link[@rel='canonical']/@href")
+        same_host = (u for u in absolute(url, hrefs) if _host(u) == own)
+        return next(same_host, urldefrag(url)[0])
 
     def article_links(self, tree: HtmlElement, url: str) -> list[str]:
         """Articles listed on an index or section page."""
@@ -139,12 +153,12 @@ class Platform:
     def published(self, tree: HtmlElement, url: str) -> datetime | None:
         """The article's publication time, when the page states it with a timezone."""
         values = tree.xpath(
-            "//head/meta[@property='article:published_time' or @itemprop='datePublished']/@content"
+            "//meta[@property='article:published_time' or @itemprop='datePublished']/@content"
         )
         return next(filter(None, map(utc, values)), None)
 
     def site_name(self, tree: HtmlElement, url: str) -> str | None:
-        names = tree.xpath("//head/meta[@property='og:site_name']/@content")
+        names = tree.xpath("//meta[@property='og:site_name']/@content")
         return names[0].strip() if names and names[0].strip() else None
 
     def permalink_comment_id(self, url: str) -> str | None:

@@ -60,10 +60,10 @@ class Discourse(Platform):
     thread_xpath = _AROUND
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        generator = tree.xpath("//head/meta[translate(@name, 'G', 'g')='generator']/@content")
+        generator = tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content")
         if any(g.startswith("Discourse") for g in generator):
             return True
-        if tree.xpath("//head/meta[@name='discourse_theme_id' or @name='discourse_current_homepage']"):
+        if tree.xpath("//meta[@name='discourse_theme_id' or @name='discourse_current_homepage']"):
             return True
         return bool(tree.xpath(
             f"//*[@id='main-outlet']//div[{has_class('crawler-post')}]"
@@ -110,7 +110,7 @@ class Discourse(Platform):
     def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
         if self.is_article(tree, url):
             return []
-        hrefs = tree.xpath("//head/link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href")
+        hrefs = tree.xpath("//link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href")
         return list(dict.fromkeys(absolute(url, hrefs)))
 
     def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
@@ -119,7 +119,7 @@ class Discourse(Platform):
         if topic is None or not self.is_article(tree, url):
             return []
         hrefs = tree.xpath(
-            "//head/link[@rel='next' or @rel='prev']/@href"
+            "//link[@rel='next' or @rel='prev']/@href"
             " | //div[@role='navigation']//a[@rel='next' or @rel='prev']/@href"
         )
         pages = {self.page_number(tree, url) + 1}

@@ -42,7 +42,7 @@ class Drupal7(Platform):
     thread_xpath = "//*[@id='comments']"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        generator = tree.xpath("//head/meta[translate(@name, 'G', 'g')='generator']/@content")
+        generator = tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content")
         if any(g.startswith("Drupal 7") for g in generator):
             return True
         return bool(tree.xpath("//script[contains(., 'jQuery.extend(Drupal.settings')]"))
@@ -171,7 +171,7 @@ class Drupal7(Platform):
                     ".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]/@content"
                 )), None)),
                 text=self._text(node),
-                permalink=f"{_origin(url)}/comment/{cid}",
+                permalink=self._permalink(node, url, cid),
                 order=order,
                 parent_known=known,
             ))
@@ -187,6 +187,16 @@ class Drupal7(Platform):
             if m := _COMMENT_REF.search(ref):
                 return m.group(1)
         return None
+
+    @staticmethod
+    def _permalink(node: HtmlElement, url: str, cid: str) -> str:
+        """The comment's own link as the site writes it (subdirectory installs, `?q=` URLs),
+        else Drupal's default path."""
+        hrefs = node.xpath(f".//a[{has_class('permalink')}]/@href | @about")
+        for link in absolute(url, hrefs):
+            if _COMMENT_REF.search(link) or f"comment/{cid}" in link:
+                return link
+        return f"{_origin(url)}/comment/{cid}"
 
     @staticmethod
     def _rdf_parent(node: HtmlElement) -> tuple[str | None, bool]:

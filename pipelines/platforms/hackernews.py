@@ -65,7 +65,7 @@ class HackerNews(Platform):
     def detect(self, tree: HtmlElement, url: str) -> bool:
         return bool(tree.xpath(
             f"//table[@id='hnmain'] | //span[{has_class('pagetop')}]/b[{has_class('hnname')}]"
-            f" | //head/link[@rel='stylesheet'][starts-with(@href, 'news.css')]"
+            f" | //link[@rel='stylesheet'][starts-with(@href, 'news.css')]"
             f"[//tr[{has_class('athing')}]]"
         ))
 

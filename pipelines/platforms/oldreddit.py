@@ -127,7 +127,7 @@ class OldReddit(Platform):
         www.reddit.com even on old.reddit.com, so it only comes second."""
         post = self._post(tree)
         own = post.xpath(f"@data-permalink | .//a[{has_class('comments')}]/@href") if post is not None else []
-        hrefs = [*own, *tree.xpath("//head/link[@rel='canonical']/@href"), url]
+        hrefs = [*own, *tree.xpath("//link[@rel='canonical']/@href"), url]
         for u in absolute(url, hrefs):
             if parts := _thread_parts(u):
                 return parts[0]

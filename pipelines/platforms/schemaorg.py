@@ -143,7 +143,7 @@ class SchemaOrgPlatform(Platform):
         nodes = self._nodes(tree)
         if any("comment" in n or "commentCount" in n for n in nodes if not self._is_comment(n)):
             return True
-        return tree.xpath("string(//head/meta[@property='og:type']/@content)").strip() == "article"
+        return tree.xpath("string(//meta[@property='og:type']/@content)").strip() == "article"
 
     def article_links(self, tree: HtmlElement, url: str) -> list[str]:
         hrefs: list[str] = []
@@ -158,7 +158,7 @@ class SchemaOrgPlatform(Platform):
         return list(dict.fromkeys(absolute(url, hrefs)))
 
     def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        return list(dict.fromkeys(absolute(url, tree.xpath("//head/link[@rel='next']/@href"))))
+        return list(dict.fromkeys(absolute(url, tree.xpath("//link[@rel='next']/@href"))))
 
     def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
         found = (c.permalink for c in self.parse(tree, url) if c.permalink)
@@ -450,7 +450,7 @@ class Drupal8Platform(SchemaOrgPlatform):
     thread_xpath = f"{_SECTION} | //*[@id='comments'] | //*[@id='disqus_thread'] | {_COMMENTS}"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        for generator in tree.xpath("//head/meta[translate(@name, 'G', 'g')='generator']/@content"):
+        for generator in tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content"):
             if m := re.match(r"\s*Drupal (\d+)", generator):
                 return int(m.group(1)) >= 8
         if tree.xpath("//script[contains(., 'jQuery.extend(Drupal.settings')]"):
@@ -460,7 +460,7 @@ class Drupal8Platform(SchemaOrgPlatform):
 
     def is_article(self, tree: HtmlElement, url: str) -> bool:
         return bool(tree.xpath(
-            f"{self._COMMENTS} | {self._SECTION} | //head/link[@rel='shortlink'][contains(@href, '/node/')]"
+            f"{self._COMMENTS} | {self._SECTION} | //link[@rel='shortlink'][contains(@href, '/node/')]"
             f" | //article[@data-history-node-id or {has_class('node--view-mode-full')}]"
         )) or super().is_article(tree, url)
 

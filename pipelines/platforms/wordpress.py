@@ -85,13 +85,13 @@ class WordPress(Platform):
     thread_xpath = "//*[@id='comments']"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        generator = tree.xpath("//head/meta[translate(@name, 'G', 'g')='generator']/@content")
+        generator = tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content")
         if any(g.strip().lower().startswith("wordpress") for g in generator):
             return True
-        if tree.xpath("//head/link[@rel='https://api.w.org/']"):
+        if tree.xpath("//link[@rel='https://api.w.org/']"):
             return True
         host = urlsplit(url).hostname
-        assets = tree.xpath("//head/link[@rel='stylesheet']/@href | //head/script/@src")
+        assets = tree.xpath("//link[@rel='stylesheet']/@href | //script/@src")
         return any(("/wp-content/" in u or "/wp-includes/" in u) and urlsplit(u).hostname == host
                    for u in absolute(url, assets))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
@@ -40,6 +41,11 @@ FIELD_DOCS = {
     "warc_record_id": "WARC-Record-ID of that record",
     "fetch_time": "WARC-Date: when the page was fetched",
 }
+
+
+def _safe(host: str) -> str:
+    """Host names come from archived URLs: nothing but host characters reaches the card."""
+    return re.sub(r"[^A-Za-z0-9.:\[\]_-]", "?", host)[:253]
 
 
 def features_yaml(fields: pa.Schema | list[pa.Field]) -> list[dict[str, Any]]:
@@ -117,7 +123,7 @@ def write_card(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]]
             for name in SCHEMAS
         ),
         "",
-        f"- Sites: {', '.join(f'{h} ({n} articles)' for h, n in sorted(hosts.items())) or '-'}",
+        f"- Sites: {', '.join(f'`{_safe(h)}` ({n} articles)' for h, n in sorted(hosts.items())) or '-'}",
         f"- Crawled: {first} to {last}",
         f"- Source: {len(warcs)} WARC file(s): "
         + ", ".join(f"`{p.name}`" for p in warcs[:20]) + (" ..." if len(warcs) > 20 else ""),

@@ -219,7 +219,13 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
         raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s)")
     writer = DatasetWriter(build, cfg.splits)
     for key, pages in staging.articles():
-        article, comments = assemble(key, pages)
+        try:
+            article, comments = assemble(key, pages)
+        except Exception:
+            stats["extract/articles_failed"] += 1
+            logger.warning("Could not assemble article %s from %d page(s)", key, len(pages),
+                           exc_info=True)
+            continue
         stats["extract/articles"] += 1
         stats["extract/comments"] += len(comments)
         if article["text"] is None:

@@ -47,3 +47,21 @@ def test_byte_ranges_partition_the_records(tmp_path, name):
             fh.seek(offset)
             rec = next(iter(ArchiveIterator(fh)))
             assert rec.rec_headers.get_header("WARC-Target-URI") == url
+
+
+def test_a_corrupt_record_costs_that_record_whatever_the_split(tmp_path):
+    path = tmp_path / "many.warc.gz"
+    make_warc(path, 300)
+    whole = [c.offset for c, _, _ in iter_responses(path, [])]
+    victim = whole[150]
+    data = bytearray(path.read_bytes())
+    data[victim + 40: victim + 60] = b"\x00" * 20  # inside the deflate stream of one member
+    path.write_bytes(bytes(data))
+    results = []
+    for ranges in ([(0, None)], split(path, workers=2, min_range=20_000),
+                   split(path, workers=8, min_range=20_000)):
+        errors: list = []
+        kept = [c.offset for a, b in ranges for c, _, _ in iter_responses(path, errors, start=a, end=b)]
+        assert [e.offset for e in errors] == [victim]
+        results.append(kept)
+    assert results[0] == results[1] == results[2] == [o for o in whole if o != victim]
