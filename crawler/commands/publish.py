@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
@@ -67,6 +68,12 @@ class Command(ScrapyCommand):
             report = publish(args, cfg)
         except (NothingToPublish, FileNotFoundError) as exc:
             logging.getLogger(__name__).error("Nothing published: %s", exc)
+            self.exitcode = 1
+            return
+        except BrokenProcessPool as exc:  # a worker killed (out of memory?) or crashed
+            logging.getLogger(__name__).error(
+                "Nothing published: an extraction worker died (%s); the previous dataset, if "
+                "any, is untouched. Retry with --workers 1 or more memory.", exc)
             self.exitcode = 1
             return
         print_report(report)
