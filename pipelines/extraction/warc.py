@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def _records(
     it = ArchiveIterator(fh, arc2warc=True)
     try:
         for rec in it:
+            if rec.rec_type is None:  # what warcio makes of a record header cut off mid-way
+                raise EOFError("a record header is cut short")
             headers, http = rec.rec_headers, rec.http_headers
             ctype = http.get_header("Content-Type") if http is not None else None
             keep = (
@@ -143,8 +146,21 @@ def _records(
                               headers.get_header("WARC-Date") or "")
                 yield cap, body, ctype
             offset += it.get_record_length()
+        if end is None and (tail := _tail(fh, offset)):
+            # warcio ends quietly where a cut left only part of a record (or of its gzip header)
+            raise EOFError(f"{tail} bytes at the end are not a whole record: the file is cut short")
     except Exception as exc:
         raise _Broken(max(offset, 0), exc) from exc
+
+
+def _tail(fh: BinaryIO, offset: int) -> int:
+    """Bytes after the last whole record, blank padding aside."""
+    size = os.fstat(fh.fileno()).st_size
+    if size <= offset:
+        return 0
+    fh.seek(offset)
+    rest = fh.read(min(size - offset, 1 << 16))
+    return 0 if not rest.strip(b"\r\n\x00 ") and size - offset <= len(rest) else size - offset
 
 
 def _next_member(fh: BinaryIO, pos: int) -> int | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import logging
 import multiprocessing
+import os
 import pickle
 import shutil
 import sqlite3
@@ -351,7 +353,13 @@ def _check_target(target: Path) -> None:
 
 
 def _swap_in(build: Path, target: Path) -> None:
-    """Replace `target` with `build` so a reader sees the old dataset or the new one."""
+    """Replace `target` with `build` so a reader sees the old dataset or the new one: the new
+    files are fsynced first, then the two folders are exchanged in one step where Linux
+    offers it (renameat2 RENAME_EXCHANGE), else renamed one after the other."""
+    _fsync_tree(build)
+    if target.exists() and _exchange(build, target):
+        shutil.rmtree(build, ignore_errors=True)  # `build` now holds the old dataset
+        return
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{build.name.rsplit('-', 1)[-1]}")
@@ -364,3 +372,26 @@ def _swap_in(build: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*"), reverse=True):  # files before their folders
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux >= 3.15); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    logger.debug("renameat2 failed (errno %d); renaming in two steps", ctypes.get_errno())
+    return False
