@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.demosite.process import spawn  # noqa: E402
 from crawler.demosite.renderers import RENDERERS  # noqa: E402
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
@@ -35,14 +36,7 @@ TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def start(platform: str, tmp: Path) -> tuple[subprocess.Popen[bytes], dict]:
     truth_file = tmp / "truth.json"
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.demosite", "--platform", platform,
-                             "--port", "0", "--slow-seconds", "0", "--truth", str(truth_file)],
-                            stdout=subprocess.PIPE)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().decode()
-    if not line.startswith("Serving demo site at "):
-        proc.kill()
-        raise RuntimeError(f"{platform}: demo site did not start: {line!r}")
+    proc, _ = spawn("--platform", platform, "--slow-seconds", "0", "--truth", str(truth_file))
     return proc, json.loads(truth_file.read_text())
 
 

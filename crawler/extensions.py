@@ -91,7 +91,7 @@ class WarcWriterExtension:
             )
             return
         self.stats.inc_value("warc/exchanges")
-        if "download_stopped" in response.flags or "dataloss" in response.flags:
+        if exchange.truncated:
             self.stats.inc_value("warc/truncated")
 
     async def _closed(self, spider: Any, reason: str) -> None:

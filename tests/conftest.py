@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from crawler.demosite.process import spawn
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -29,16 +31,7 @@ class DemoSite:
 
 def start_demo_site(tmp: Path, *args: str) -> DemoSite:
     truth_file = tmp / "truth.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.demosite", "--port", "0", "--truth", str(truth_file), *args],
-        stdout=subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().decode()  # the server prints its address once it listens
-    if not line.startswith("Serving demo site at "):
-        proc.kill()
-        raise RuntimeError(f"demo site did not start: {line!r}")
-    base_url = line.rsplit(" ", 1)[1].strip()
+    proc, base_url = spawn("--truth", str(truth_file), *args)
     return DemoSite(base_url, json.loads(truth_file.read_text()), proc)
 
 

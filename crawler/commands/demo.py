@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.demosite.process import spawn
 from crawler.demosite.renderers import RENDERERS
 from crawler.extensions import WarcWriterExtension
 
@@ -22,16 +22,10 @@ if TYPE_CHECKING:
 
 
 def start_demo_site(*args: str) -> tuple[subprocess.Popen[bytes], str]:
-    """The demo site in its own process; returns it and its base URL once it listens."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.demosite", "--port", "0", *args], stdout=subprocess.PIPE
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().decode()
-    if not line.startswith("Serving demo site at "):
-        proc.kill()
-        raise UsageError(f"the demo site did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[1].strip()
+    try:
+        return spawn(*args)
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 class Command(ScrapyCommand):
