@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from crawler.demosite.process import spawn
+from tests.hostile import HostileServer, hostile_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,6 +43,13 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     site.process.terminate()
     site.process.wait(timeout=10)
     site.process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def hostile() -> Iterator[HostileServer]:
+    """The hostile site (tests/hostile.py): one route per page that has broken us."""
+    with hostile_server() as server:
+        yield server
 
 
 @dataclass
