@@ -125,7 +125,7 @@ class DatasetPublisherExtension:
         return ext
 
     async def _publish(self, files: list[str], reason: str) -> None:
-        from pipelines.publishing.publish import NothingToPublish, publish  # heavy imports
+        from pipelines.publishing.publish import describe_failure, publish  # heavy imports
 
         if not files:
             logger.warning("No WARC files written: nothing to publish to %s", self.cfg.directory)
@@ -139,11 +139,15 @@ class DatasetPublisherExtension:
             return
         try:
             report = await asyncio.to_thread(publish, files, self.cfg)
-        except NothingToPublish as exc:
-            logger.warning("Dataset not published: %s", exc)
+        except Exception as exc:
+            self.stats.set_value("dataset/failed", 1)
+            logger.error("Dataset not published: %s", describe_failure(exc, self.cfg.directory))
+            logger.debug("Publish failed", exc_info=True)
             return
         for key, value in report.stats.items():
             self.stats.set_value(key, value)
+        for error in report.errors:
+            logger.error("%s", error)
         logger.info(
             "Published %s: %s", report.directory,
             "; ".join(f"{c} " + ", ".join(f"{s} {n}" for s, n in per.items())

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,33 @@ def hostile() -> Iterator[HostileServer]:
     """The hostile site (tests/hostile.py): one route per page that has broken us."""
     with hostile_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean HF_HOME for `datasets`, so no user cache or config takes part."""
+    return tmp_path_factory.mktemp("hf_home")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
+    """A real, tiny filesystem (tmpfs) to fill up: `small_disk(bytes)` returns its mount point.
+    Needs mount rights (root, as in CI); elsewhere the test is skipped, saying why."""
+    mounted: list[Path] = []
+
+    def make(size: int) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777", "tmpfs",
+                               str(point)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs to fill up here: {proc.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield make
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
 
 
 @dataclass

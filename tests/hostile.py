@@ -6,7 +6,7 @@ each request with its arrival time, so tests assert what a crawler did, not what
 
 Routes (all GET):
   /article                   a plain Drupal 7 article with two comments (the good baseline)
-  /not-an-article            2xx HTML with no article in it (navigation only)
+  /not-an-article            2xx HTML with no article in it (a script-rendered shell)
   /pager/N                   a Drupal 7 article whose comment pager claims N+1 pages ("last »"
                              -> ?page=N); every ?page=K answers with the same pager
   /permalinks?n=N            a Drupal 7 article with N comments on one page, each with a
@@ -173,8 +173,8 @@ def _article(h: _Handler, path: str, q: dict[str, str]) -> None:
 
 
 def _not_an_article(h: _Handler, path: str, q: dict[str, str]) -> None:
-    h.send_body(b"<!DOCTYPE html><html><head><title>Menu</title></head><body><nav><ul>"
-                b"<li><a href='/a'>Home</a></li><li><a href='/b'>About</a></li></ul></nav></body></html>")
+    h.send_body(b"<!DOCTYPE html><html><head><title>Loading</title></head><body><div id='app'>"
+                b"</div><script>render()</script></body></html>")
 
 
 def _pager(h: _Handler, path: str, q: dict[str, str]) -> None:

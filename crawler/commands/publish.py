@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures.process import BrokenProcessPool
+import signal
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
@@ -62,20 +62,32 @@ class Command(ScrapyCommand):
         self.settings.set("DATASET_ENABLED", True, priority="cmdline")
         cfg = DatasetConfig.from_settings(self.settings, out)
         # pyarrow and the extraction stack load here, not for every scrapy command
-        from pipelines.publishing.publish import NothingToPublish, publish
+        from pipelines.publishing.publish import describe_failure, publish
 
+        log = logging.getLogger(__name__)
+        previous = signal.signal(signal.SIGTERM, _terminated)  # timeout, docker stop, systemd
         try:
             report = publish(args, cfg)
-        except (NothingToPublish, FileNotFoundError) as exc:
-            logging.getLogger(__name__).error("Nothing published: %s", exc)
+        except KeyboardInterrupt as exc:
+            log.error("Interrupted (%s): nothing published; %s is as it was",
+                      "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C", cfg.directory)
+            self.exitcode = 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+            return
+        except Exception as exc:
+            log.error("Nothing published: %s", describe_failure(exc, cfg.directory))
+            log.debug("Publish failed", exc_info=True)
             self.exitcode = 1
             return
-        except BrokenProcessPool as exc:  # a worker killed (out of memory?) or crashed
-            logging.getLogger(__name__).error(
-                "Nothing published: an extraction worker died (%s); the previous dataset, if "
-                "any, is untouched. Retry with --workers 1 or more memory.", exc)
-            self.exitcode = 1
-            return
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         print_report(report)
         if report.errors:
             self.exitcode = 2  # published, but some WARC file was unreadable past some offset
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the half-built dataset is removed, the old one kept."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated

@@ -73,6 +73,16 @@ class DatasetWriter:
             writer.write_table(table)
             rows.clear()
 
+    def abort(self) -> None:
+        """Give up (disk full, interrupted): close what is open without a word; the files go
+        with the build folder."""
+        for writer in self._writers.values():
+            try:
+                writer.close()
+            except OSError:
+                writer.is_open = False  # else its __del__ retries and prints a traceback
+        self._writers.clear()
+
     def close(self) -> dict[str, dict[str, int]]:
         """Flush everything; splits with no rows get no file (and no entry in the card)."""
         for config in SCHEMAS:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import itertools
 import logging
 import multiprocessing
 import os
 import pickle
-import shutil
+import signal
 import sqlite3
-import tempfile
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from pipelines import platforms
+from pipelines.archiving.sink import OPEN_SUFFIX
 from pipelines.extraction.assemble import assemble
 from pipelines.extraction.pages import PageResult, extract_page, time_limit
 from pipelines.extraction.warc import (
@@ -36,6 +38,7 @@ from pipelines.extraction.warc import (
     split,
 )
 
+from . import target as target_folder
 from .card import write_card
 from .config import DatasetConfig
 from .parquet import DatasetWriter
@@ -60,27 +63,67 @@ class PublishReport:
 
 
 def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
+    """Refuses before any work what cannot be published (no inputs, a target that is not
+    ours); after the work, never replaces a dataset with one that has no articles."""
     inputs = list(inputs)
-    warcs = find_warcs(inputs)
+    warcs = _find_inputs(inputs)
     if not warcs:
         raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
-    _check_target(cfg.directory)
+    target = target_folder.resolve(cfg.directory)
+    target_folder.check(target)
     stats: Counter[str] = Counter()
     read_errors: list[WarcReadError] = []
-    cfg.directory.parent.mkdir(parents=True, exist_ok=True)
-    build: Path | None = None
-    try:
-        build = Path(tempfile.mkdtemp(prefix=f".{cfg.directory.name}.tmp-", dir=cfg.directory.parent))
+    notes = _unfinished(warcs)
+    with target_folder.build_folder(target) as build:
         logger.info("Publishing %d WARC file(s) to %s with %d worker(s), building in %s",
-                    len(warcs), cfg.directory, cfg.n_workers, build.name)
+                    len(warcs), target, cfg.n_workers, build.name)
         counts, summary = _build(build, warcs, cfg, stats, read_errors)
         write_card(build, cfg, counts, summary, warcs)
-        _swap_in(build, cfg.directory)
-    except BaseException:  # Ctrl-C included: the old dataset stays, the half-built one goes
-        if build is not None:
-            shutil.rmtree(build, ignore_errors=True)
-        raise
-    return PublishReport(cfg.directory, warcs, counts, stats, [str(e) for e in read_errors])
+        target_folder.write_marker(build)
+        target_folder.swap_in(build, target)
+    return PublishReport(cfg.directory, warcs, counts, stats, [*notes, *map(str, read_errors)])
+
+
+def _find_inputs(inputs: list[str | Path]) -> list[Path]:
+    """WARC files named or in folders named, and the `.open` files a crawl left unfinished."""
+    found = find_warcs(inputs)
+    for folder in (Path(i) for i in inputs):
+        if folder.is_dir():
+            found += [p for p in folder.rglob(f"*.warc*{OPEN_SUFFIX}") if p.is_file()
+                      and p.name.endswith((f".warc{OPEN_SUFFIX}", f".warc.gz{OPEN_SUFFIX}"))]
+    return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+def _unfinished(warcs: list[Path]) -> list[str]:
+    """`.open` files: a crawl killed, or whose writer failed, before it closed them."""
+    notes = []
+    for path in warcs:
+        if path.name.endswith(OPEN_SUFFIX):
+            notes.append(f"{path}: an unfinished WARC file (its crawl was killed or its writer "
+                         "failed); read up to its last complete record")
+            logger.warning("%s", notes[-1])
+    return notes
+
+
+def _names(paths: list[Path], limit: int = 5) -> str:
+    shown = ", ".join(p.name for p in paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def describe_failure(exc: BaseException, directory: object) -> str:
+    """What went wrong, in one line a user can act on."""
+    kept = f"{directory} is as it was"
+    if isinstance(exc, NothingToPublish | target_folder.TargetError | FileNotFoundError):
+        return f"{exc}; {kept}" if isinstance(exc, NothingToPublish) else str(exc)
+    if isinstance(exc, BrokenProcessPool):  # a worker killed (out of memory?) or crashed
+        return (f"an extraction worker died ({exc}); {kept}. Retry with --workers 1 or more "
+                "memory.")
+    if (isinstance(exc, sqlite3.Error) and "full" in str(exc)) or (
+            isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)):
+        return f"the disk is full ({exc}); {kept}. Free space beside it and publish again."
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''} ({type(exc).__name__}); {kept}"
+    return f"{type(exc).__name__}: {exc}; {kept}"
 
 
 class _Staging:
@@ -186,11 +229,13 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
     staging = _Staging(build / "staging.sqlite")
     parts = [(path, a, b) for path in warcs for a, b in split(path, cfg.n_workers)]
     limits = (cfg.max_page_bytes, cfg.page_timeout)
-    with ProcessPoolExecutor(cfg.n_workers, mp_context=_mp_context()) as pool:
+    with _pool(cfg.n_workers) as pool:
         # Pass 1: each worker reads a byte range of a file and extracts as it goes, into its
         # own SQLite part; permalink pages are only noted.
         jobs = [pool.submit(_scan_range, path, a, b, build / f"part-{i:05d}.sqlite", limits)
                 for i, (path, a, b) in enumerate(parts)]
+        logger.debug("Extraction workers: pids %s",
+                     ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
         # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
         threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
         for job in jobs:
@@ -218,24 +263,33 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
         stats["extract/warc_errors"] += 1
         logger.error("%s; the records before it are published", err)
     if not stats["extract/captures"]:
-        raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s)")
+        raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s): {_names(warcs)}")
     writer = DatasetWriter(build, cfg.splits)
-    for key, pages in staging.articles():
-        try:
-            article, comments = assemble(key, pages)
-        except Exception:
-            stats["extract/articles_failed"] += 1
-            logger.warning("Could not assemble article %s from %d page(s)", key, len(pages),
-                           exc_info=True)
-            continue
-        stats["extract/articles"] += 1
-        stats["extract/comments"] += len(comments)
-        if article["text"] is None:
-            stats["extract/articles_without_body"] += 1
-        writer.add(key, article, comments)
-    staging.db.close()
-    (build / "staging.sqlite").unlink()
-    counts = writer.close()
+    try:
+        for key, pages in staging.articles():
+            try:
+                article, comments = assemble(key, pages)
+            except Exception:
+                stats["extract/articles_failed"] += 1
+                logger.warning("Could not assemble article %s from %d page(s)", key, len(pages),
+                               exc_info=True)
+                continue
+            stats["extract/articles"] += 1
+            stats["extract/comments"] += len(comments)
+            if article["text"] is None:
+                stats["extract/articles_without_body"] += 1
+            writer.add(key, article, comments)
+        staging.db.close()
+        (build / "staging.sqlite").unlink()
+        if not stats["extract/articles"]:  # an empty dataset must never replace a good one
+            raise NothingToPublish(
+                f"no article in {stats['extract/captures']} HTML page(s) of {len(warcs)} WARC "
+                f"file(s): {_names(warcs)} ({stats['extract/pages_not_articles']} not articles, "
+                f"{stats['extract/pages_failed']} failed)")
+        counts = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
     return counts, {"hosts": writer.hosts, "fetched": writer.fetched, "nbytes": writer.nbytes}
 
 
@@ -304,6 +358,38 @@ def _preload(module: str) -> None:
         import_module(module)
 
 
+@contextlib.contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Workers that never outlive the publish: killed when it fails or is interrupted (a
+    SIGTERM or Ctrl-C must not wait for a 30 s page), and by the kernel if it is killed."""
+    pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_worker_init,
+                               initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs or multiprocessing.active_children():
+            with contextlib.suppress(OSError, ValueError):
+                proc.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """Linux: the kernel kills this worker when the publish dies (SIGKILL included); one
+    that finds its parent already gone exits at once."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the workers
+
+
 def _mp_context() -> multiprocessing.context.BaseContext:
     """Fork when this process has no other thread (the `publish` command): workers start at
     once with trafilatura already imported. Spawn otherwise (publishing at the end of a crawl
@@ -336,62 +422,3 @@ def _work(chunk: list[Capture], limits: tuple[int, float]
     failures: list[tuple[Capture, str]] = []
     results = _extract(read_html(chunk, max_bytes), timeout, counts, failures)
     return results, failures, counts
-
-
-DATASET_ENTRIES = {"README.md", "articles", "comments"}
-
-
-def _check_target(target: Path) -> None:
-    """Only a dataset folder (or nothing) may be replaced: `-o ~` must not cost a home."""
-    if target.exists() and (
-        not target.is_dir() or not {p.name for p in target.iterdir()} <= DATASET_ENTRIES
-    ):
-        raise NothingToPublish(
-            f"{target} exists and is not a threadwarc dataset (it holds more than "
-            f"{', '.join(sorted(DATASET_ENTRIES))}); choose another -o / DATASET_DIR"
-        )
-
-
-def _swap_in(build: Path, target: Path) -> None:
-    """Replace `target` with `build` so a reader sees the old dataset or the new one: the new
-    files are fsynced first, then the two folders are exchanged in one step where Linux
-    offers it (renameat2 RENAME_EXCHANGE), else renamed one after the other."""
-    _fsync_tree(build)
-    if target.exists() and _exchange(build, target):
-        shutil.rmtree(build, ignore_errors=True)  # `build` now holds the old dataset
-        return
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{build.name.rsplit('-', 1)[-1]}")
-        target.rename(old)
-    try:
-        build.rename(target)
-    except BaseException:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_tree(root: Path) -> None:
-    for path in sorted(root.rglob("*"), reverse=True):  # files before their folders
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux >= 3.15); False where the system cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    logger.debug("renameat2 failed (errno %d); renaming in two steps", ctypes.get_errno())
-    return False

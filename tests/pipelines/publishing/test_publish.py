@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -23,11 +26,6 @@ WGET_REJECT = r"/(user|calendar|search|comment/reply|node/add|filter)(/|\?|$)|[?
 def publish_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "crawler", "publish", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("hf_home")
 
 
 def load(dataset_dir: Path, config: str, hf_home: Path) -> list[dict]:
@@ -220,7 +218,7 @@ def test_non_warc_and_empty_inputs_leave_the_dataset_alone(crawl, tmp_path):
     assert proc.returncode == 1
     assert "notes.warc.gz: unreadable at offset 0" in proc.stderr
     assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.")]  # no leftovers
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.tmp")]  # no leftovers
 
 
 def test_bad_pages_cost_only_themselves(tmp_path):
@@ -251,8 +249,33 @@ SLOW_PAGE = b"<html><body><article>" + b"<p>A town council meeting, in many word
     b"</article></body></html>")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
-def test_interrupted_publish_leaves_the_old_dataset(crawl, tmp_path, sig):
+def _wait_gone(pids: list[int], timeout: float) -> list[int]:
+    """The pids still alive after `timeout` s, waiting on pidfds (no polling)."""
+    fds = {}
+    for pid in pids:
+        try:
+            fds[os.pidfd_open(pid)] = pid
+        except ProcessLookupError:
+            continue
+    try:
+        deadline = time.monotonic() + timeout
+        alive = dict(fds)
+        while alive and (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select(list(alive), [], [], left)
+            for fd in ready:
+                del alive[fd]
+        return sorted(alive.values())
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+@pytest.mark.parametrize(("sig", "group", "code"), [
+    (signal.SIGINT, True, 130),  # Ctrl-C in a terminal: the whole process group
+    (signal.SIGTERM, False, 143),  # timeout(1), docker stop, systemd: the parent only
+    (signal.SIGKILL, False, -signal.SIGKILL),  # the OOM killer, kill -9
+], ids=["ctrl-c", "sigterm", "sigkill"])
+def test_interrupted_publish_leaves_the_old_dataset_and_no_process(crawl, tmp_path, sig, group, code):
     good = tmp_path / "ds"
     assert publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
@@ -260,21 +283,35 @@ def test_interrupted_publish_leaves_the_old_dataset(crawl, tmp_path, sig):
     write_warc(slow, [("http://site.example/slow", "text/html", SLOW_PAGE)])
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler", "publish", str(crawl.warc_dir), str(slow), "-o", str(good),
-         "--workers", "1", "-s", "DATASET_PAGE_TIMEOUT=120", "-L", "INFO"],
+         "--workers", "1", "-s", "DATASET_PAGE_TIMEOUT=120", "-L", "DEBUG"],
         stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
-    for line in proc.stderr:  # the build folder exists once this is logged
-        if "Publishing 2 WARC file(s)" in line:
+    workers: list[int] = []
+    for line in proc.stderr:  # the build folder and the workers exist once this is logged
+        if m := re.search(r"Extraction workers: pids ([\d, ]+)", line):
+            workers = [int(p) for p in m.group(1).split(", ")]
             break
-    os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole group, workers included
-    proc.stderr.read()
-    proc.stderr.close()
-    assert proc.wait(timeout=60) != 0
-    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
-    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".ds.")]
-    if sig == signal.SIGINT:
-        assert not leftovers  # cleaned up on the way out
+    assert workers
+    if group:
+        os.killpg(proc.pid, sig)
     else:
-        assert all(p.name.startswith(".ds.tmp-") for p in leftovers)  # hidden, never the dataset
+        os.kill(proc.pid, sig)
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == code, err[-2000:]
+    assert not _wait_gone(workers, 30), "extraction workers outlived the publish"
+    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".ds.tmp")]
+    if sig == signal.SIGKILL:
+        assert leftovers  # nothing could clean up; the next publish does
+        again = publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert "left by a publish that did not finish" in again.stderr
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.tmp")]
+    else:
+        assert not leftovers  # cleaned up on the way out
+        last = err.strip().splitlines()[-1]
+        assert re.search(r"Interrupted \((Ctrl-C|SIGTERM)\): nothing published; .*ds is as it was", last)
+        assert "Traceback" not in err
 
 
 def test_publish_never_replaces_a_folder_that_is_not_a_dataset(crawl, tmp_path):
@@ -283,6 +320,6 @@ def test_publish_never_replaces_a_folder_that_is_not_a_dataset(crawl, tmp_path):
     (precious / "thesis.tex").write_text("years of work")
     proc = publish_cli(crawl.warc_dir, "-o", precious, cwd=tmp_path)
     assert proc.returncode == 1
-    assert "is not a threadwarc dataset" in proc.stderr
+    assert "holds files threadwarc did not write (thesis.tex)" in proc.stderr
     assert (precious / "thesis.tex").read_text() == "years of work"
     assert sorted(p.name for p in precious.iterdir()) == ["thesis.tex"]
