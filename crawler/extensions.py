@@ -15,7 +15,7 @@ from crawler.handlers import reason_phrase
 from crawler.signals import warc_closed
 from pipelines.archiving.config import WarcConfig
 from pipelines.archiving.records import Exchange
-from pipelines.archiving.sink import WarcSink
+from pipelines.archiving.sink import OPEN_SUFFIX, WarcSink, WriterFailed
 from pipelines.publishing.config import DatasetConfig
 
 if TYPE_CHECKING:
@@ -73,6 +73,12 @@ class WarcWriterExtension:
         crawler.signals.connect(ext._downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext._closed, signal=signals.spider_closed)
         logger.info("WARC writer process %d writing to %s", ext.sink.pid, ext.cfg.directory.resolve())
+        unfinished = sorted(ext.cfg.directory.glob(f"*{OPEN_SUFFIX}"))
+        if unfinished:
+            logger.warning(
+                "%d unfinished WARC file(s) in %s from a crawl that was killed (%s): `scrapy "
+                "publish` reads them up to their last complete record", len(unfinished),
+                ext.cfg.directory, ", ".join(p.name for p in unfinished[:5]))
         return ext
 
     def _downloaded(self, response: Response, request: Request, spider: Any) -> None:
@@ -81,21 +87,30 @@ class WarcWriterExtension:
         exchange = Exchange.from_scrapy(request, response, reason=reason_phrase(response))
         try:
             self.sink.put(exchange)  # pickled into a pipe, no I/O
-        except RuntimeError:
-            # a crawl that cannot archive is not worth continuing (disk full, writer crashed)
-            self.failed = True
-            logger.exception("WARC writer failed; closing the spider")
-            assert self.crawler.engine is not None
-            self._closing = asyncio.ensure_future(
-                self.crawler.engine.close_spider_async(reason="warc_writer_failed")
-            )
+        except WriterFailed as exc:
+            self._fail(str(exc))
             return
         self.stats.inc_value("warc/exchanges")
         if exchange.truncated:
             self.stats.inc_value("warc/truncated")
 
+    def _fail(self, cause: str) -> None:
+        """A crawl that cannot archive is not worth continuing: stop it, say why in one line."""
+        self.failed = True
+        self.stats.set_value("warc/failed", 1)
+        logger.error("WARC writer failed: %s; closing the spider (records written so far are "
+                     "kept in closed files)", cause)
+        assert self.crawler.engine is not None
+        self._closing = asyncio.ensure_future(
+            self.crawler.engine.close_spider_async(reason="warc_writer_failed")
+        )
+
     async def _closed(self, spider: Any, reason: str) -> None:
         summary = await asyncio.to_thread(self.sink.close)
+        if summary.error and not self.failed:  # it failed on the last records, or at closing
+            self.failed = True
+            self.stats.set_value("warc/failed", 1)
+            logger.error("WARC writer failed: %s", summary.error)
         self.files = summary.files
         self.stats.set_value("warc/records", summary.records)
         self.stats.set_value("warc/bytes", summary.bytes)

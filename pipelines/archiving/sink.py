@@ -8,6 +8,7 @@ only the crawl, and it drains the pipe to EOF, so a crawl that dies still leaves
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -38,6 +39,18 @@ class WriteSummary:
     records: int = 0
     bytes: int = 0
     files: list[str] = field(default_factory=list)
+    error: str | None = None  # why the writer stopped early (disk full, folder not writable)
+
+
+class WriterFailed(Exception):
+    """The writer process stopped: its files are closed up to their last complete record."""
+
+
+def describe_os_error(exc: OSError, path: Path | None = None) -> str:
+    """`No space left on device (ENOSPC): /archive/x.warc.gz.open`, one line."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = exc.filename if exc.filename is not None else path or ""
+    return f"{exc.strerror or exc}{f' ({name})' if name else ''}{f': {where}' if where else ''}"
 
 
 class WarcFiles:
@@ -49,6 +62,7 @@ class WarcFiles:
         self._serial = 0
         self._fh: IO[bytes] | None = None
         self._path: Path | None = None
+        self._size = 0  # bytes of the open file up to its last complete record
         self._buf = BytesIO()
         # gzip=False: warcio compresses at level 9; we compress each record ourselves at
         # cfg.gzip_level, still one gzip member per record as the WARC spec's annex asks.
@@ -65,12 +79,39 @@ class WarcFiles:
     def close_file(self) -> None:
         if self._fh is None or self._path is None:
             return
-        self._fh.close()
-        final = self._path.with_name(self._path.name.removesuffix(OPEN_SUFFIX))
-        os.replace(self._path, final)
+        fh, path, self._fh, self._path = self._fh, self._path, None, None
+        try:
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
+        self._finish(path)
+
+    @property
+    def open_path(self) -> Path | None:
+        return self._path
+
+    def abandon(self) -> None:
+        """After a failed write: cut the open file back to its last complete record (cutting
+        needs no free space) and close it under its final name, so what it holds is a valid
+        WARC file; a file without one complete record is removed."""
+        if self._fh is None or self._path is None:
+            return
+        fh, path, self._fh, self._path = self._fh, self._path, None, None
+        try:
+            os.ftruncate(fh.fileno(), self._size)
+        finally:
+            with contextlib.suppress(OSError):
+                fh.close()
+        if self._size:
+            self._finish(path)
+        else:
+            path.unlink()
+
+    def _finish(self, path: Path) -> None:
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        os.replace(path, final)
         self.summary.files.append(str(final))
         logger.info("WARC file closed: %s (%d bytes)", final, final.stat().st_size)
-        self._fh = self._path = None
 
     def _ensure_open(self) -> None:
         if self._fh is not None:
@@ -84,11 +125,11 @@ class WarcFiles:
             if (self.cfg.directory / name).exists():
                 continue
             try:
-                self._fh = path.open("xb")
+                self._fh = path.open("xb", buffering=0)  # each record written whole, or cut back
             except FileExistsError:
                 continue
             break
-        self._path = path
+        self._path, self._size = path, 0
         self._write(warcinfo_record(self._writer, name, self.cfg.info))
 
     def _write(self, record: Any) -> None:
@@ -99,7 +140,10 @@ class WarcFiles:
         raw = self._buf.getvalue()
         gz = zlib.compressobj(self.cfg.gzip_level, zlib.DEFLATED, 31)
         data = gz.compress(raw) + gz.flush()
-        self._fh.write(data)
+        view = memoryview(data)
+        while view:  # a raw file may take part of it; ENOSPC raises, and abandon() cuts back
+            view = view[self._fh.write(view) or 0:]
+        self._size += len(data)
         self.summary.records += 1
         self.summary.bytes += len(data)
 
@@ -117,6 +161,7 @@ class WarcSink:
         )
         assert self._proc.stdin is not None
         self._pipe = self._proc.stdin
+        self._summary: WriteSummary | None = None
         with contextlib.suppress(OSError, AttributeError):  # Linux: room for ~1 MB of pages
             fcntl.fcntl(self._pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
         self._send(cfg)
@@ -126,27 +171,39 @@ class WarcSink:
         return self._proc.pid
 
     def put(self, ex: Exchange) -> None:
+        """Raises WriterFailed, with the writer's own reason, once the writer has stopped."""
         self._send(ex)
 
     def _send(self, obj: Any) -> None:
+        if self._summary is not None:
+            raise WriterFailed(self._summary.error or "the WARC writer has stopped")
         try:
             self._pipe.write(pickle.dumps(obj, protocol=5))
             self._pipe.flush()
-        except BrokenPipeError as exc:
-            raise RuntimeError(f"WARC writer process exited (code {self._proc.poll()})") from exc
+        except BrokenPipeError:
+            summary = self.close()  # the writer has exited: this returns at once
+            raise WriterFailed(summary.error or "the WARC writer stopped") from None
 
     def close(self) -> WriteSummary:
-        """Blocking: call from a thread when on the reactor."""
+        """Closes the pipe and waits for the writer to close its files (blocking: call it
+        from a thread when on the reactor). `error` says why if the writer stopped early."""
+        if self._summary is not None:
+            return self._summary
         try:
             out, _ = self._proc.communicate()  # closes the pipe: the child drains it and exits
-        except BrokenPipeError:
-            logger.error("WARC writer process had already exited")
+        except BrokenPipeError:  # it had exited already
             out = self._proc.stdout.read() if self._proc.stdout else b""
             self._proc.wait()
-        if self._proc.returncode != 0:
-            raise RuntimeError(f"WARC writer process failed with exit code {self._proc.returncode}")
-        data = json.loads(out.decode() or "{}")
-        return WriteSummary(data.get("records", 0), data.get("bytes", 0), data.get("files", []))
+        try:
+            data = json.loads(out.decode() or "{}")
+        except ValueError:
+            data = {}
+        error = data.get("error")
+        if self._proc.returncode != 0 and not error:
+            error = f"the WARC writer process died (exit code {self._proc.returncode})"
+        self._summary = WriteSummary(data.get("records", 0), data.get("bytes", 0),
+                                     data.get("files", []), error)
+        return self._summary
 
 
 def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
@@ -160,6 +217,7 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     )
     cfg: WarcConfig = pickle.load(stdin)
     files = WarcFiles(cfg)
+    error = None
     try:
         while True:
             try:
@@ -170,15 +228,19 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
                 logger.error("WARC writer: the crawl ended in the middle of a record; it is lost")
                 break
             files.write_exchange(ex)
-    finally:
         files.close_file()
+    except OSError as exc:  # disk full, folder gone or not writable: keep what is complete
+        error = describe_os_error(exc, files.open_path)
+        try:
+            files.abandon()
+        except OSError as again:
+            error += f"; the open file could not be closed either: {describe_os_error(again)}"
     s = files.summary
-    try:
-        stdout.write(json.dumps({"records": s.records, "bytes": s.bytes, "files": s.files}).encode())
+    report = {"records": s.records, "bytes": s.bytes, "files": s.files, "error": error}
+    with contextlib.suppress(BrokenPipeError):  # the crawl is gone; the files are closed
+        stdout.write(json.dumps(report).encode())
         stdout.flush()
-    except BrokenPipeError:
-        pass  # the crawl is gone; the files are closed, which is what matters
-    return 0
+    return 1 if error else 0
 
 
 if __name__ == "__main__":

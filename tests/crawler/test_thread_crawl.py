@@ -310,12 +310,3 @@ def test_killed_crawl_still_leaves_closed_files(demo_site, tmp_path):
     crawled = set(re.findall(r"Crawled \(\d+\) <GET ([^>]+)>", log))
     archived = {r.url for r in read_records(warcs) if r.type == "response"}
     assert crawled <= archived
-
-
-def test_a_writer_that_cannot_write_stops_the_crawl(demo_site, tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the WARC folder should be")
-    result = run_crawl(blocker, "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}")
-    assert "WARC writer failed; closing the spider" in result.log
-    assert "'finish_reason': 'warc_writer_failed'" in result.log
-    assert (scrapy_stat(result.log, "downloader/response_count") or 0) < 50  # not the whole site

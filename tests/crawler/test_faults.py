@@ -1,0 +1,72 @@
+"""A crawl whose archive fails says so: exit code, one line, and every complete record kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+from tests.conftest import DemoSite, run_crawl
+from tests.crawler.test_thread_crawl import _read_until, _start_slow_crawl
+from tests.pipelines.publishing.test_publish import load, publish_cli
+from tests.warc_utils import read_records, scrapy_stat, tool
+
+
+def test_a_full_disk_stops_the_crawl_and_keeps_a_valid_archive(demo_site: DemoSite, tmp_path,
+                                                                small_disk, hf_home):
+    disk = small_disk(256 * 1024)
+    result = run_crawl(disk / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
+                       cwd=tmp_path)
+    assert result.returncode == 1, result.log[-3000:]
+    errors = [line for line in result.log.splitlines() if " ERROR: " in line]
+    assert any(re.search(r"WARC writer failed: No space left on device \(ENOSPC\): .*\.warc\.gz\.open",
+                         line) for line in errors), errors
+    assert "Crawl failed: the WARC writer failed" in errors[-1]
+    assert "'finish_reason': 'warc_writer_failed'" in result.log
+    assert "Traceback" not in result.log
+    assert not list((disk / "warc").glob("*.open"))  # cut back to its last record and closed
+    warcs = sorted((disk / "warc").glob("*.warc.gz"))
+    assert warcs
+    check = tool("warcio", "check", *map(str, warcs))
+    assert check.returncode == 0, check.stdout[-2000:]
+    assert len(read_records(warcs)) > 10
+    out = publish_cli(disk / "warc", "-o", tmp_path / "ds", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert load(tmp_path / "ds", "articles", hf_home)
+
+
+def test_a_warc_folder_that_cannot_be_written_stops_the_crawl_before_it_starts(demo_site, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the WARC folder should be")
+    result = run_crawl(blocker, "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}")
+    assert result.returncode == 1
+    assert result.log.strip().splitlines()[-1].endswith(
+        f"ERROR: Not crawling: WARC_DIR={blocker} exists and is not a folder")
+    assert scrapy_stat(result.log, "downloader/response_count") is None  # not one request
+
+
+def test_files_left_open_by_a_killed_crawl_are_named_and_published(demo_site, tmp_path, hf_home):
+    warc_dir = tmp_path / "warc"
+    proc = _start_slow_crawl(demo_site, warc_dir)
+    _, writer = _read_until(proc, r"WARC writer process (\d+)")
+    _read_until(proc, r"Crawled \(200\) <GET [^>]*/comment/\d+>")
+    os.kill(int(writer.group(1)), signal.SIGKILL)  # both at once: nothing closes the file
+    proc.kill()
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    unfinished = sorted(warc_dir.glob("*.warc.gz.open"))
+    assert len(unfinished) == 1
+    assert not list(warc_dir.glob("*.warc.gz"))
+    out = publish_cli(warc_dir, "-o", tmp_path / "ds", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr[-2000:]  # published, with a warning
+    assert f"{unfinished[0]}: an unfinished WARC file" in out.stderr
+    assert f"ERROR {unfinished[0]}: an unfinished WARC file" in out.stdout
+    assert load(tmp_path / "ds", "articles", hf_home)
+    # the next crawl into the folder says what it found
+    again = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "thread", "-a", "start_urls=http://127.0.0.1:9/",
+         "-s", f"WARC_DIR={warc_dir}"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert re.search(r"1 unfinished WARC file\(s\) in .* from a crawl that was killed \("
+                     + re.escape(unfinished[0].name), again.stderr)
