@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -70,6 +71,9 @@ class ThreadSpider(Spider):
         self.allowed_domains = sorted(h for h in self.hosts if h)
         self.max_thread_pages = 500
         self.max_index_pages = 20
+        # Thread pages already requested: every page of a Drupal thread lists all the others,
+        # and 500 pages re-yielding 500 requests each is 250,000 requests to filter.
+        self._thread_pages: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -102,7 +106,7 @@ class ThreadSpider(Spider):
             tree = response.selector.root
             platform = platforms.detect(tree, response.url)
             if platform.is_article(tree, response.url):
-                yield from self.parse_article(response)
+                yield from self._article(response, tree, platform)
                 return
             links = platform.article_links(tree, response.url)
             self.logger.info(
@@ -126,13 +130,16 @@ class ThreadSpider(Spider):
             self.logger.info("Not HTML, archived only: %s", response.url)
             return
         tree = response.selector.root
-        platform = platforms.detect(tree, response.url)
+        yield from self._article(response, tree, platforms.detect(tree, response.url))
+
+    def _article(self, response: Response, tree: Any, platform: platforms.Platform
+                 ) -> Iterator[Request]:
         if not platform.is_article(tree, response.url):
             self.logger.info("No article found at %s (%s)", response.url, platform.name)
             return
         self.crawler.stats.inc_value("thread/articles")
         self.crawler.stats.inc_value(f"thread/platform/{platform.name}")
-        pages = platform.thread_pages(tree, response.url)[: self.max_thread_pages]
+        pages = self._bounded(platform.thread_pages(tree, response.url), response.url)
         yield from self._follow(platform, pages, self.parse_thread_page, {"hops": 1})
         yield from self._follow(platform, platform.permalinks(tree, response.url),
                                 self.parse_permalink)
@@ -145,8 +152,9 @@ class ThreadSpider(Spider):
             tree = response.selector.root
             platform = platforms.detect(tree, response.url)
             if hops < self.max_thread_pages:
-                yield from self._follow(platform, platform.thread_pages(tree, response.url),
-                                        self.parse_thread_page, {"hops": hops + 1})
+                pages = self._bounded(platform.thread_pages(tree, response.url), response.url,
+                                      article=False)
+                yield from self._follow(platform, pages, self.parse_thread_page, {"hops": hops + 1})
             yield from self._follow(platform, platform.permalinks(tree, response.url),
                                     self.parse_permalink)
 
@@ -156,6 +164,20 @@ class ThreadSpider(Spider):
         return iter(())
 
     # -- discovery helpers ---------------------------------------------------------------------
+
+    def _bounded(self, pages: Iterable[str], url: str, *, article: bool = True) -> list[str]:
+        """At most THREAD_MAX_THREAD_PAGES of a (lazy) page list: a pager claiming 200,000
+        pages costs no more than one that tells the truth. Said once per article."""
+        taken = list(itertools.islice(pages, self.max_thread_pages + 1))
+        if len(taken) > self.max_thread_pages:
+            self.crawler.stats.inc_value("thread/thread_pages_capped")
+            (self.logger.warning if article else self.logger.debug)(
+                "%s lists more than %d comment pages (THREAD_MAX_THREAD_PAGES): following the "
+                "first %d", url, self.max_thread_pages, self.max_thread_pages)
+            del taken[self.max_thread_pages:]
+        new = [u for u in taken if u not in self._thread_pages]
+        self._thread_pages.update(new)
+        return new
 
     def _xml_body(self, response: Response) -> bytes | None:
         body = response.body

@@ -45,44 +45,50 @@ def utc(value: str | None) -> datetime | None:
 def block_text(element: HtmlElement) -> str:
     """Readable text of a rich-text field: one line per paragraph, quotes marked with "> "."""
     lines: list[str] = []
-    _collect(element, lines, quote=False)
+    _collect(element, lines)
     return "\n".join(line for line in lines if line)
 
 
-def _collect(el: HtmlElement, lines: list[str], *, quote: bool) -> None:
-    inline: list[str] = []
+def _collect(root: HtmlElement, lines: list[str]) -> None:
+    """Block elements depth first, on a stack of our own: pages nest deeper than Python
+    recurses. A frame is a block's remaining children, its inline text so far, its quoting."""
 
-    def flush() -> None:
+    def flush(inline: list[str], quote: bool) -> None:
         text = _SPACES.sub(" ", "".join(inline)).strip()
         if text:
             lines.append("> " + text if quote else text)
         inline.clear()
 
-    inline.append(el.text or "")
-    for child in el:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in ("script", "style", "template", "noscript") or not tag:
-            pass
-        elif tag == "br":
-            flush()
-        elif tag in _BLOCKS:
-            flush()
-            _collect(child, lines, quote=quote or tag == "blockquote")
+    stack = [(iter(root), [root.text or ""], False)]
+    while stack:
+        children, inline, quote = stack[-1]
+        for child in children:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in _BLOCKS:
+                flush(inline, quote)
+                inline.append(child.tail or "")  # comes after the child's own lines
+                stack.append((iter(child), [child.text or ""], quote or tag == "blockquote"))
+                break
+            if tag == "br":
+                flush(inline, quote)
+            elif tag and tag not in ("script", "style", "template", "noscript"):
+                inline.append(child.text_content())
+            inline.append(child.tail or "")
         else:
-            inline.append(child.text_content())
-        inline.append(child.tail or "")
-    flush()
+            flush(inline, quote)
+            stack.pop()
 
 
 def absolute(base: str, hrefs: Iterable[str]) -> Iterator[str]:
-    """Absolute http(s) URLs without fragments, in document order."""
-    for href in hrefs:
-        href = href.strip()
+    """Absolute http(s) URLs without fragments, in document order; each href resolved once
+    (a page of 10,000 comments names each permalink two or three times)."""
+    for href in dict.fromkeys(h.strip() for h in hrefs):
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
         try:
-            url = urldefrag(urljoin(base, href))[0]
-            if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname:
+            url = urljoin(base, href).partition("#")[0]
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https") and parts.hostname:
                 yield url
         except ValueError:  # "Invalid IPv6 URL" and other hrefs no browser would follow
             continue
@@ -134,8 +140,9 @@ class Platform:
         """Further pages of an index or section page."""
         return []
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        """Every other page of this article's comment thread."""
+    def thread_pages(self, tree: HtmlElement, url: str) -> Iterable[str]:
+        """Every other page of this article's comment thread, in page order. May be lazy (a
+        pager can claim 200,000 pages): the spider takes at most THREAD_MAX_THREAD_PAGES."""
         return []
 
     def permalinks(self, tree: HtmlElement, url: str) -> list[str]:

@@ -73,8 +73,7 @@ class Discourse(Platform):
     def _posts(self, tree: HtmlElement) -> list[tuple[int, HtmlElement]]:
         """(post number, post element) in document order; posts without a number are skipped."""
         out: list[tuple[int, HtmlElement]] = []
-        seen: set[str] = set()
-        root = tree.getroottree()
+        seen: set[HtmlElement] = set()  # elements, not getpath(): that is linear per call
         for span in tree.xpath("//span[@itemprop='position']"):  # list items use <meta> for it
             boxes = span.xpath(f"ancestor::div[{has_class('crawler-post')}][1]") or span.xpath(
                 "ancestor::div[@itemscope][1]")  # before 2019 posts had no crawler-post class
@@ -84,8 +83,8 @@ class Discourse(Platform):
             anchor = box.get("id") or ""
             if not m or (anchor.startswith("post_") and anchor != f"post_{m.group(1)}"):
                 continue  # no number, or two that disagree
-            if (path := root.getpath(box)) not in seen:
-                seen.add(path)
+            if box not in seen:
+                seen.add(box)
                 out.append((int(m.group(1)), box))
         return out
 

@@ -118,9 +118,8 @@ class HackerNews(Platform):
         return list(dict.fromkeys(pages))
 
     def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        hrefs = tree.xpath(
-            f"//tr[{has_class('comtr')}]//span[{has_class('comhead')}]//span[{has_class('age')}]/a/@href"
-        )
+        # One pass: `//tr[comtr]//span...` is quadratic in libxml2 (node-set merges).
+        hrefs = tree.xpath(f"//span[{has_class('age')}][ancestor::span[{has_class('comhead')}]]/a/@href")
         return [u for u in dict.fromkeys(absolute(url, hrefs)) if _item_id(u)]
 
     def is_trap(self, url: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -474,13 +474,13 @@ class Drupal8Platform(SchemaOrgPlatform):
         hrefs = [h for h in tree.xpath(f"//li[{has_class('pager__item--next')}]/a/@href") if h not in thread]
         return list(dict.fromkeys([*absolute(url, hrefs), *super().index_pages(tree, url)]))
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
+    def thread_pages(self, tree: HtmlElement, url: str) -> Iterable[str]:
         pager = f"{has_class('pager')} or {has_class('pager__items')}"
         hrefs = tree.xpath(f"({self._SECTION})//*[{pager}]//a/@href")
         links = [u for u in absolute(url, hrefs) if not self.is_trap(u)]
         if not links:
             return []
-        return [_with_page(links[0], p) for p in range(max(map(_page_of, links)) + 1)]
+        return (_with_page(links[0], p) for p in range(max(map(_page_of, links)) + 1))  # lazily
 
     def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
         return [c.permalink for c in self.parse(tree, url) if c.permalink]

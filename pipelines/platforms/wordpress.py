@@ -19,6 +19,7 @@ no page of its own to fetch.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -117,7 +118,7 @@ class WordPress(Platform):
             f"//a[{has_class('next')} or parent::*[{has_class('nav-previous')}]]/@href")
         return [u for u in dict.fromkeys(absolute(url, hrefs)) if not self.is_trap(u)]
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
+    def thread_pages(self, tree: HtmlElement, url: str) -> Iterable[str]:
         """Every comment page this page links to (the pager, comment permalinks), and those
         the pager leaves out between them; not this page again."""
         post, linked, query = self.article_key(tree, url), {}, False
@@ -129,8 +130,8 @@ class WordPress(Platform):
         if not linked:
             return []
         current = self.page_number(tree, url) + 1
-        return [linked.get(n) or _with_cpage(post, n, query=query)
-                for n in range(1, max(*linked, current) + 1) if n != current]
+        return (linked.get(n) or _with_cpage(post, n, query=query)  # lazily: the spider bounds it
+                for n in range(1, max(*linked, current) + 1) if n != current)
 
     def is_trap(self, url: str) -> bool:
         parts = urlsplit(url)

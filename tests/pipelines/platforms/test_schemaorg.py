@@ -421,7 +421,7 @@ def test_drupal8_classy_page_two_with_rdf() -> None:
     assert not PLATFORM.detect(tree, url)
     assert DRUPAL8.page_number(tree, url) == 1
     assert DRUPAL8.article_key(tree, url) == "https://gazette.example/node/7"
-    assert DRUPAL8.thread_pages(tree, url) == ["https://gazette.example/node/7",
+    assert list(DRUPAL8.thread_pages(tree, url)) == ["https://gazette.example/node/7",
                                                "https://gazette.example/node/7?page=1",
                                                "https://gazette.example/node/7?page=2"]
     assert DRUPAL8.comments_status(tree, url) == "html"
@@ -445,7 +445,7 @@ def test_drupal10_olivero_without_rdf() -> None:
     tree = parse_html(D10_OLIVERO)
     assert DRUPAL8.detect(tree, url)
     assert DRUPAL8.is_article(tree, url)
-    assert DRUPAL8.thread_pages(tree, url) == []
+    assert list(DRUPAL8.thread_pages(tree, url)) == []
     assert DRUPAL8.page_number(tree, url) == 0
     comments = DRUPAL8.parse(tree, url)
     assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text) for c in comments] == [

@@ -91,13 +91,13 @@ def test_thread_pages_permalinks_and_traps(wp: WordPress, truth: dict[str, Any])
     for art in truth["articles"]:
         tree = fetch(wp, art["url"])
         assert WP.is_article(tree, art["url"])
-        assert WP.thread_pages(tree, art["url"]) == art["thread_pages"][1:]
+        assert list(WP.thread_pages(tree, art["url"])) == art["thread_pages"][1:]
         assert WP.permalinks(tree, art["url"]) == art["permalinks"] == []
         assert not any(WP.is_trap(u) for u in art["thread_pages"])
         assert all(WP.permalink_comment_id(u) is None for u in art["thread_pages"])
     first = truth["articles"][0]
     middle = first["thread_pages"][2]
-    assert WP.thread_pages(fetch(wp, middle), middle) == [
+    assert list(WP.thread_pages(fetch(wp, middle), middle)) == [
         f"{first['url']}comment-page-1/", *first["thread_pages"][1:2], *first["thread_pages"][3:]]
     assert all(WP.is_trap(u) for u in truth["traps"] + truth["robots_disallowed"])
     assert all(WP.is_trap(u) for u in (f"{BASE}/blog/wp-login.php?action=register",
@@ -224,7 +224,7 @@ def test_html4_walker_newest_page_first() -> None:
     ]
     assert WP.page_number(tree, url) == 2  # "older comments" is page 2
     assert WP.article_key(tree, url) == url
-    assert WP.thread_pages(tree, url) == [url + "comment-page-1/", url + "comment-page-2/"]
+    assert list(WP.thread_pages(tree, url)) == [url + "comment-page-1/", url + "comment-page-2/"]
 
 
 TWENTY_TWELVE = """<!DOCTYPE html><html><head><meta name="generator" content="WordPress 3.5.1" />
@@ -285,7 +285,7 @@ def test_twenty_twelve_callback_with_plain_permalinks() -> None:
     ]
     assert WP.page_number(tree, url) == 1
     assert WP.article_key(tree, url) == "http://blog.test/?p=123"
-    assert WP.thread_pages(tree, url) == ["http://blog.test/?p=123&cpage=1", "http://blog.test/?p=123&cpage=3"]
+    assert list(WP.thread_pages(tree, url)) == ["http://blog.test/?p=123&cpage=1", "http://blog.test/?p=123&cpage=3"]
     assert WP.published(tree, url) == datetime(2013, 2, 1, 9, tzinfo=timezone.utc)
     assert WP.is_trap("http://blog.test/?p=123&cpage=2&replytocom=7")
 
