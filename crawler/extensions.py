@@ -12,9 +12,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.handlers import reason_phrase
-from crawler.signals import warc_closed
+from crawler.signals import fetch_failed, warc_closed
 from pipelines.archiving.config import WarcConfig
-from pipelines.archiving.records import Exchange
+from pipelines.archiving.records import Exchange, FetchFailure
 from pipelines.archiving.sink import OPEN_SUFFIX, WarcSink, WriterFailed
 from pipelines.publishing.config import DatasetConfig
 
@@ -72,6 +72,7 @@ class WarcWriterExtension:
         ext = cls(crawler, WarcConfig.from_settings(crawler.settings, warcinfo_fields(crawler)))
         crawler.signals.connect(ext._downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext._closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext._fetch_failed, signal=fetch_failed)
         logger.info("WARC writer process %d writing to %s", ext.sink.pid, ext.cfg.directory.resolve())
         unfinished = sorted(ext.cfg.directory.glob(f"*{OPEN_SUFFIX}"))
         if unfinished:
@@ -93,6 +94,17 @@ class WarcWriterExtension:
         self.stats.inc_value("warc/exchanges")
         if exchange.truncated:
             self.stats.inc_value("warc/truncated")
+
+    def _fetch_failed(self, request: Request, error: str) -> None:
+        """No response to archive: a metadata record says what is missing and why."""
+        if self.failed:
+            return
+        try:
+            self.sink.put(FetchFailure.from_scrapy(request, error))
+        except WriterFailed as exc:
+            self._fail(str(exc))
+            return
+        self.stats.inc_value("warc/fetch_failures")
 
     def _fail(self, cause: str) -> None:
         """A crawl that cannot archive is not worth continuing: stop it, say why in one line."""

@@ -11,11 +11,13 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.signals import fetch_failed
 from pipelines import platforms
 
 if TYPE_CHECKING:
@@ -245,10 +247,19 @@ class ThreadSpider(Spider):
     def seed_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("thread/seeds_failed")
         self.logger.error("Seed %s failed: %s", failure.request.url, _describe(failure))
+        self._record(failure)
 
     def failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("thread/fetch_failed")
         self.logger.warning("Fetching %s failed: %s", failure.request.url, _describe(failure))
+        self._record(failure)
+
+    def _record(self, failure: Failure) -> None:
+        """A fetch with no response (an HTTP error response is archived as it is) goes into
+        the archive as a `metadata` record, so what is missing is seen beside what is there."""
+        if not failure.check(HttpError, IgnoreRequest):
+            self.crawler.signals.send_catch_log(
+                signal=fetch_failed, request=failure.request, error=_describe(failure))
 
 
 def _describe(failure: Failure) -> str:

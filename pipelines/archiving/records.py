@@ -95,6 +95,35 @@ class Exchange:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A fetch that gave no response after its retries (timeout, reset, DNS): what an
+    archivist needs to see what is missing, kept as a `metadata` record."""
+
+    url: str
+    method: str
+    error: str  # "TimeoutError: Getting ... took longer than 60.0 seconds."
+    attempts: int
+    date: str = ""
+
+    @classmethod
+    def from_scrapy(cls, request: Any, error: str, *, date: str | None = None) -> FetchFailure:
+        return cls(target_uri(request.url), request.method, error,
+                   int(request.meta.get("retry_times", 0)) + 1, date or warc_date())
+
+
+def failure_record(f: FetchFailure, b: RecordBuilder, *, record_id: str | None = None
+                   ) -> ArcWarcRecord:
+    """application/warc-fields: the method, the error and how many attempts were made."""
+    fields = (("fetch-method", f.method), ("fetch-error", f.error), ("fetch-attempts", str(f.attempts)))
+    body = "".join(f"{k}: {_one_line(v)}\r\n" for k, v in fields).encode("utf-8")
+    extra = {"WARC-Record-ID": record_id or new_record_id(), "WARC-Date": f.date}
+    return b.create_warc_record(
+        f.url, "metadata", payload=BytesIO(body), length=len(body),
+        warc_content_type="application/warc-fields", warc_headers_dict=extra,
+    )
+
+
 def _reason(status: int) -> str:
     """The standard phrase, for when the server's own was not kept."""
     try:

@@ -27,7 +27,14 @@ from typing import IO, Any
 from warcio.warcwriter import WARCWriter
 
 from .config import WarcConfig
-from .records import WARC_VERSION, Exchange, build_pair, warcinfo_record
+from .records import (
+    WARC_VERSION,
+    Exchange,
+    FetchFailure,
+    build_pair,
+    failure_record,
+    warcinfo_record,
+)
 
 logger = logging.getLogger("pipelines.archiving.sink")  # also when run as __main__
 
@@ -68,11 +75,12 @@ class WarcFiles:
         # cfg.gzip_level, still one gzip member per record as the WARC spec's annex asks.
         self._writer = WARCWriter(self._buf, gzip=False, warc_version=WARC_VERSION)
 
-    def write_exchange(self, ex: Exchange) -> None:
-        response, request = build_pair(ex, self._writer)
+    def write_exchange(self, ex: Exchange | FetchFailure) -> None:
+        records = (failure_record(ex, self._writer),) if isinstance(ex, FetchFailure) else (
+            build_pair(ex, self._writer))
         self._ensure_open()
-        self._write(response)
-        self._write(request)
+        for record in records:
+            self._write(record)
         if self._fh is not None and self._fh.tell() >= self.cfg.max_size:
             self.close_file()
 
@@ -170,7 +178,7 @@ class WarcSink:
     def pid(self) -> int:
         return self._proc.pid
 
-    def put(self, ex: Exchange) -> None:
+    def put(self, ex: Exchange | FetchFailure) -> None:
         """Raises WriterFailed, with the writer's own reason, once the writer has stopped."""
         self._send(ex)
 

@@ -70,3 +70,25 @@ def test_files_left_open_by_a_killed_crawl_are_named_and_published(demo_site, tm
          "-s", f"WARC_DIR={warc_dir}"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert re.search(r"1 unfinished WARC file\(s\) in .* from a crawl that was killed \("
                      + re.escape(unfinished[0].name), again.stderr)
+
+
+def test_fetches_that_fail_are_recorded_beside_the_archive(hostile, tmp_path):
+    seeds = [hostile.url(p) for p in ("/article", "/reset", "/hang")]
+    result = run_crawl(tmp_path / "warc", "-a", f"start_urls={','.join(seeds)}",
+                       "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1")
+    assert result.returncode == 0, result.log[-3000:]
+    records = read_records(result.warcs)
+    failures = {r.url: r for r in records if r.type == "metadata"}
+    assert set(failures) == {hostile.url("/reset"), hostile.url("/hang")}
+    for url, rec in failures.items():
+        assert rec.headers["Content-Type"] == "application/warc-fields"
+        fields = dict(line.split(": ", 1) for line in rec.payload.decode().splitlines())
+        assert fields["fetch-method"] == "GET"
+        assert fields["fetch-attempts"] == "2"  # the first try and RETRY_TIMES=1
+        expected = "TimeoutError" if url.endswith("/hang") else "Connection"
+        assert expected in fields["fetch-error"], fields
+    assert scrapy_stat(result.log, "warc/fetch_failures") == 2
+    assert {r.url for r in records if r.type == "response"} >= {hostile.url("/article")}
+    assert tool("warcio", "check", *map(str, result.warcs)).returncode == 0
+    cdxj = tool("cdxj-indexer", *map(str, result.warcs))
+    assert cdxj.returncode == 0, cdxj.stderr
