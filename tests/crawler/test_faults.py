@@ -92,3 +92,20 @@ def test_fetches_that_fail_are_recorded_beside_the_archive(hostile, tmp_path):
     assert tool("warcio", "check", *map(str, result.warcs)).returncode == 0
     cdxj = tool("cdxj-indexer", *map(str, result.warcs))
     assert cdxj.returncode == 0, cdxj.stderr
+
+
+def test_a_crawl_whose_pages_stop_extracting_keeps_the_dataset(hostile, tmp_path, hf_home):
+    from tests.pipelines.publishing.test_publish import ARTICLE, write_warc
+
+    old = tmp_path / "old.warc.gz"
+    write_warc(old, [("http://site.example/story", "text/html; charset=utf-8", ARTICLE)])
+    assert publish_cli(old, "-o", tmp_path / "ds", cwd=tmp_path).returncode == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "ds").rglob("*") if p.is_file()}
+    result = run_crawl(tmp_path / "warc", "-a", f"start_urls={hostile.url('/not-an-article')}",
+                       "-s", f"DATASET_DIR={tmp_path / 'ds'}")
+    assert result.returncode == 1, result.log[-3000:]
+    assert re.search(r"ERROR: Dataset not published: no article in 1 HTML page\(s\) of 1 WARC file",
+                     result.log)
+    assert "Crawl failed: the dataset was not published" in result.log
+    assert {p: p.read_bytes() for p in (tmp_path / "ds").rglob("*") if p.is_file()} == before
+    assert [r["url"] for r in load(tmp_path / "ds", "articles", hf_home)] == ["http://site.example/story"]
