@@ -1,17 +1,35 @@
-"""Downloader middlewares."""
+"""Downloader middlewares, and one spider middleware (ResponseReleaseMiddleware)."""
 
 from __future__ import annotations
 
 import logging
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+
+try:  # RetryAfterMiddleware pauses a site through these; without them it warns and does not
+    from scrapy.core.downloader import Slot
+    from scrapy.utils.asyncio import call_later
+except ImportError:  # pragma: no cover - a Scrapy release that moved them
+    Slot = call_later = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
+
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
+    from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
@@ -60,3 +78,292 @@ class TruncateOversizeMiddleware:
                 request.url, received, self.maxsize,
             )
             raise StopDownload(fail=False)
+
+
+# -- Retry-After -----------------------------------------------------------------------------
+
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+_DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def retry_after_seconds(value: bytes, date: bytes | None = None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
+
+    An HTTP-date is read against the response's own `Date` when it has one, so a server whose
+    clock is off from ours still gets the wait it asked for; None when the value is unreadable.
+    """
+    text = value.decode("latin-1").strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        return float(text)
+    when = _http_date(text)
+    if when is None:
+        return None
+    base = _http_date(date.decode("latin-1").strip()) if date else None
+    start = base.timestamp() if base is not None else (time.time() if now is None else now)
+    return max(0.0, when.timestamp() - start)
+
+
+def _http_date(text: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAfterConfig:
+    max_wait: float = 600.0  # THREAD_RETRY_AFTER_MAX: a longer Retry-After is capped
+    min_delay: float = 1.0  # AUTOTHROTTLE_START_DELAY: the least delay after a pause
+    max_delay: float = 30.0  # AUTOTHROTTLE_MAX_DELAY: the most delay after a pause
+
+    @classmethod
+    def from_settings(cls, s: BaseSettings) -> RetryAfterConfig:
+        if (cap := s.getfloat("THREAD_RETRY_AFTER_MAX", cls.max_wait)) <= 0:
+            raise NotConfigured(f"THREAD_RETRY_AFTER_MAX is {cap!r}: Retry-After is not waited for")
+        return cls(cap, s.getfloat("AUTOTHROTTLE_START_DELAY", cls.min_delay),
+                   s.getfloat("AUTOTHROTTLE_MAX_DELAY", cls.max_delay))
+
+
+class RetryAfterMiddleware:
+    """Honours Retry-After on a 429 or 503: the whole site (download slot) waits, then goes slower.
+
+    RetryMiddleware retries 429/503 at once; a site that asked for two minutes gets the retry,
+    and every other request to it, a second later. This pauses the response's download slot:
+    no request to that site starts before the wait is over, the retry included. The pause is
+    set at `response_downloaded`, because the downloader starts the slot's next request before
+    any `process_response` runs. It uses the slot's private `lastseen` and `latercall` and the
+    downloader's `_process_queue`: a Scrapy release without them disables it with a warning.
+    """
+
+    def __init__(self, crawler: Crawler, cfg: RetryAfterConfig) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.cfg = cfg
+        self._downloader: Any = None  # set at spider_opened when its private parts are there
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        mw = cls(crawler, RetryAfterConfig.from_settings(crawler.settings))
+        crawler.signals.connect(mw._opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw._downloaded, signal=signals.response_downloaded)
+        return mw
+
+    def _opened(self, spider: Any) -> None:
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        missing = [name for name, ok in (
+            ("scrapy.utils.asyncio.call_later", call_later is not None),
+            ("Downloader.slots", isinstance(getattr(downloader, "slots", None), dict)),
+            ("Downloader._process_queue", callable(getattr(downloader, "_process_queue", None))),
+            *((f"Slot.{a}", hasattr(Slot, a)) for a in ("delay", "lastseen", "latercall")),
+        ) if not ok]
+        if missing:
+            logger.warning("Retry-After is not honoured: this Scrapy has no %s", ", ".join(missing))
+            return
+        self._downloader = downloader
+
+    def _downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        if response.status not in _RETRY_AFTER_STATUSES or self._downloader is None:
+            return
+        if not (value := response.headers.get(b"Retry-After")):
+            return
+        wait = retry_after_seconds(value, response.headers.get(b"Date"))
+        if wait is None:
+            self.stats.inc_value("retry_after/unreadable")
+            logger.warning("Unreadable Retry-After %r from %s", value, response.url)
+            return
+        if wait > self.cfg.max_wait:
+            self.stats.inc_value("retry_after/capped")
+            logger.warning("%s: Retry-After asks for %g s, capped at THREAD_RETRY_AFTER_MAX=%g",
+                           response.url, wait, self.cfg.max_wait)
+            wait = self.cfg.max_wait
+        key = request.meta.get("download_slot")  # set by the downloader, as AutoThrottle reads it
+        slot = self._downloader.slots.get(key)
+        if wait <= 0 or slot is None:
+            return
+        self._pause(slot, wait)
+        self.stats.inc_value("retry_after/pauses")
+        logger.info("Retry-After: pausing %s for %.1f s (HTTP %d from %s); then %.1f s between "
+                    "requests", key, wait, response.status, response.url, slot.delay)
+
+    def _pause(self, slot: Slot, wait: float) -> None:
+        """No request from the slot before `wait` is over: `latercall` holds the queue (whatever
+        the randomised delay), a future `lastseen` counts the delay from the end of the pause."""
+        until = monotonic() + wait  # the downloader's clock
+        slot.lastseen = max(slot.lastseen, until)
+        slot.delay = max(slot.delay, min(self.cfg.max_delay, max(2 * slot.delay, self.cfg.min_delay)))
+        if slot.latercall:
+            slot.latercall.cancel()
+        slot.latercall = call_later(slot.lastseen - monotonic(), self._resume, slot)
+
+    def _resume(self, slot: Slot) -> None:
+        slot.latercall = None
+        self._downloader._process_queue(slot)
+
+
+# -- bytes in flight -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BytesInFlightConfig:
+    budget: int = 256 * 1024 * 1024  # WARC_MAX_BYTES_IN_FLIGHT
+    maxsize: int = 0  # DOWNLOAD_MAXSIZE: the most one response can bring (0: no limit)
+
+    @classmethod
+    def from_settings(cls, s: BaseSettings) -> BytesInFlightConfig:
+        if (budget := s.getint("WARC_MAX_BYTES_IN_FLIGHT", cls.budget)) < 0:
+            raise NotConfigured(f"WARC_MAX_BYTES_IN_FLIGHT must be >= 0, got {budget!r}")
+        if budget == 0:
+            raise NotConfigured("WARC_MAX_BYTES_IN_FLIGHT is 0: bytes in flight are not bounded")
+        return cls(budget, max(0, s.getint("DOWNLOAD_MAXSIZE")))
+
+
+class _OverBudget(StopDownload):
+    """Raised at headers_received: the body would not fit; nothing of it is archived."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(fail=True)
+        self.expected = expected
+
+
+class BytesInFlightMiddleware:
+    """Bounds the bytes held by downloads in flight, so memory stays flat however many huge
+    responses arrive at once, and loses nothing: a body that does not fit is never cut.
+
+    A download counts from the moment it is let through until it leaves the downloader, after
+    `response_downloaded`, when the WARC writer has taken the body: its announced
+    Content-Length (at most DOWNLOAD_MAXSIZE) or the bytes received so far, whichever is more.
+    New requests wait here, first come first served, while the count is over the budget; with
+    nothing in flight one always goes, so a page larger than the budget still runs (alone).
+    A download whose headers announce a body that does not fit next to the others is stopped
+    before its body (no response, nothing archived) and requeued with its size reserved; it is
+    let through when that much is free and never stopped again. A body of unknown length
+    (chunked) is never stopped: it counts as it arrives and holds the requests behind it.
+    """
+
+    def __init__(self, crawler: Crawler, cfg: BytesInFlightConfig) -> None:
+        self.stats = crawler.stats
+        self.cfg = cfg
+        self._flight: WeakKeyDictionary[Request, int] = WeakKeyDictionary()  # let through: bytes
+        self._received: WeakKeyDictionary[Request, int] = WeakKeyDictionary()
+        self._reserved: WeakKeyDictionary[Request, int] = WeakKeyDictionary()  # requeued: size
+        self._waiting: deque[tuple[Request, int, Deferred[None]]] = deque()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        mw = cls(crawler, BytesInFlightConfig.from_settings(crawler.settings))
+        crawler.signals.connect(mw._headers_received, signal=signals.headers_received)
+        crawler.signals.connect(mw._bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(mw._left, signal=signals.request_left_downloader)
+        return mw
+
+    def in_flight(self) -> int:
+        return sum(self._flight.values())
+
+    def _fits(self, needed: int) -> bool:
+        return not self._flight or self.in_flight() + needed <= self.cfg.budget
+
+    async def process_request(self, request: Request) -> None:
+        needed = self._reserved.get(request, 0)
+        if not self._waiting and self._fits(needed):
+            self._flight[request] = needed
+            return
+        self.stats.inc_value("bytes_in_flight/held")
+        admitted: Deferred[None] = Deferred()
+        self._waiting.append((request, needed, admitted))
+        try:
+            await maybe_deferred_to_future(admitted)  # _wake() lets it through
+        except BaseException:  # cancelled (the crawl is closing): neither waiting nor in flight
+            self._waiting = deque(w for w in self._waiting if w[0] is not request)
+            self._release(request)
+            raise
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self._release(request)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        self._release(request)
+        if not isinstance(exception, _OverBudget):
+            return None
+        retry = request.replace(dont_filter=True)
+        self._reserved[retry] = exception.expected
+        self.stats.inc_value("bytes_in_flight/requeued")
+        logger.debug("Requeued %s: its %d bytes wait for room in WARC_MAX_BYTES_IN_FLIGHT=%d",
+                     request.url, exception.expected, self.cfg.budget)
+        return retry
+
+    def _headers_received(self, headers: Any, body_length: Any, request: Request,
+                          spider: Any) -> None:
+        if request not in self._flight or not isinstance(body_length, int) or body_length < 0:
+            return  # not ours, or a body of unknown length: counted as it arrives
+        expected = min(body_length, self.cfg.maxsize) if self.cfg.maxsize else body_length
+        others = self.in_flight() - self._flight[request]
+        if (request not in self._reserved and len(self._flight) > 1
+                and others + expected > self.cfg.budget):
+            logger.debug("Stopped %s before its body: %d bytes do not fit next to the %d in "
+                         "flight", request.url, expected, others)
+            raise _OverBudget(expected)  # StopDownload(fail=True): no response, no record
+        self._flight[request] = max(self._flight[request], expected)
+        self.stats.max_value("bytes_in_flight/max", self.in_flight())
+
+    def _bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
+        if (counted := self._flight.get(request)) is None:
+            return
+        received = self._received.get(request, 0) + len(data)
+        self._received[request] = received
+        if received > counted:
+            self._flight[request] = received
+            self.stats.max_value("bytes_in_flight/max", self.in_flight())
+
+    def _left(self, request: Request, spider: Any) -> None:
+        """After response_downloaded: the WARC writer has taken the body."""
+        self._release(request)
+
+    def _release(self, request: Request) -> None:
+        self._received.pop(request, None)
+        if self._flight.pop(request, None) is not None:
+            self._wake()
+
+    def _wake(self) -> None:
+        while self._waiting:
+            request, needed, admitted = self._waiting[0]
+            if not admitted.called and not self._fits(needed):
+                return
+            self._waiting.popleft()
+            if not admitted.called:
+                self._flight[request] = needed
+                admitted.callback(None)
+
+
+# -- spider middleware -----------------------------------------------------------------------
+
+
+class ResponseReleaseMiddleware:
+    """Spider middleware: a response is freed as soon as its callback is done with it.
+
+    Scrapy's Selector and the TextResponse caching it refer to each other, so a page whose
+    `.selector` was read is freed only by the cyclic GC, which runs by count of objects, not
+    bytes: huge pages make few objects, and their bodies, decoded text and trees pile up. The
+    cached selector is dropped once the callback's output is consumed (outermost middleware),
+    which breaks the cycle. A Scrapy release that renames the cache only makes this a no-op.
+    """
+
+    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]
+                                          ) -> AsyncIterator[Any]:
+        try:
+            async for out in result:
+                yield out
+        finally:
+            _drop_selector(response)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        try:
+            yield from result
+        finally:
+            _drop_selector(response)
+
+
+def _drop_selector(response: Response) -> None:
+    if getattr(response, "_cached_selector", None) is not None:
+        response._cached_selector = None  # type: ignore[attr-defined]

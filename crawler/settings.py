@@ -18,6 +18,9 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
+# A 429/503 with Retry-After pauses the whole site that long, at most this many seconds
+# (RetryAfterMiddleware); the site's delay is then raised, and AutoThrottle brings it down.
+THREAD_RETRY_AFTER_MAX = 600
 
 # Limits. The spider caps its own walks: THREAD_MAX_THREAD_PAGES hops along a thread's
 # pages (HN's "More", Discourse's next page), THREAD_MAX_INDEX_PAGES along an index. Depth
@@ -53,7 +56,13 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.handlers.ReasonKeepingHTTP11DownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 545,  # next to RetryMiddleware (550)
     "crawler.middlewares.TruncateOversizeMiddleware": 950,
+    "crawler.middlewares.BytesInFlightMiddleware": 960,  # the last gate before the download
+}
+SPIDER_MIDDLEWARES = {
+    # outermost: a response is freed when its callback's output is consumed, not at a full GC
+    "crawler.middlewares.ResponseReleaseMiddleware": 10,
 }
 
 WARC_ENABLED = True
@@ -63,6 +72,9 @@ WARC_PREFIX = "threadwarc"
 WARC_GZIP_LEVEL = 6
 WARC_OPERATOR = ""
 WARC_DESCRIPTION = ""
+# Bodies held by downloads in flight (until the WARC writer has taken them), at most; a
+# response that does not fit waits, it is never cut (BytesInFlightMiddleware). 0: unbounded.
+WARC_MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
 
 # Publishing at the end of a crawl: on when DATASET_DIR is set (-s DATASET_DIR=datasets/x).
 DATASET_ENABLED = True
