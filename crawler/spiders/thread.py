@@ -76,6 +76,7 @@ class ThreadSpider(Spider):
         # Thread pages already requested: every page of a Drupal thread lists all the others,
         # and 500 pages re-yielding 500 requests each is 250,000 requests to filter.
         self._thread_pages: set[str] = set()
+        self._scope: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -108,7 +109,7 @@ class ThreadSpider(Spider):
             tree = response.selector.root
             platform = platforms.detect(tree, response.url)
             if platform.is_article(tree, response.url):
-                yield from self._article(response, tree, platform)
+                yield from self._article(response, tree, platform, known=True)
                 return
             links = platform.article_links(tree, response.url)
             self.logger.info(
@@ -134,9 +135,10 @@ class ThreadSpider(Spider):
         tree = response.selector.root
         yield from self._article(response, tree, platforms.detect(tree, response.url))
 
-    def _article(self, response: Response, tree: Any, platform: platforms.Platform
-                 ) -> Iterator[Request]:
-        if not platform.is_article(tree, response.url):
+    def _article(self, response: Response, tree: Any, platform: platforms.Platform, *,
+                 known: bool = False) -> Iterator[Request]:
+        """`known`: the caller has already seen it is an article."""
+        if not known and not platform.is_article(tree, response.url):
             self.logger.info("No article found at %s (%s)", response.url, platform.name)
             return
         self.crawler.stats.inc_value("thread/articles")
@@ -218,12 +220,20 @@ class ThreadSpider(Spider):
                                 self.parse_article)
 
     def _in_scope(self, url: str) -> bool:
-        """The seeds' hosts and their subdomains, as Scrapy's allowed_domains matches."""
+        """The seeds' hosts and their subdomains, as Scrapy's allowed_domains matches;
+        remembered per scheme and authority (a page's 10,000 links share a few)."""
+        slash = url.find("/", url.find("//") + 2)
+        authority = url if slash < 0 else url[:slash]
+        if (known := self._scope.get(authority)) is not None:
+            return known
         try:
             host = urlsplit(url).hostname or ""
         except ValueError:  # "Invalid IPv6 URL" and the like, from a page's href
-            return False
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+            host = ""
+        inside = bool(host) and any(host == h or host.endswith("." + h) for h in self.hosts)
+        if len(self._scope) < 10_000:
+            self._scope[authority] = inside
+        return inside
 
     def _scoped(self, platform: platforms.Platform, urls: Iterable[str]) -> Iterator[str]:
         stats = self.crawler.stats

@@ -81,9 +81,19 @@ def _collect(root: HtmlElement, lines: list[str]) -> None:
 
 def absolute(base: str, hrefs: Iterable[str]) -> Iterator[str]:
     """Absolute http(s) URLs without fragments, in document order; each href resolved once
-    (a page of 10,000 comments names each permalink two or three times)."""
+    (a page of 10,000 comments names each permalink two or three times). Root-relative
+    hrefs without dot segments, most of a page's links, skip urljoin: on the reactor."""
+    try:
+        parts = urlsplit(base)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and (
+            parts.hostname) else None
+    except ValueError:
+        origin = None
     for href in dict.fromkeys(h.strip() for h in hrefs):
         if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        if origin and href[0] == "/" and href[1:2] != "/" and "/." not in href and "\\" not in href:
+            yield origin + href.partition("#")[0]
             continue
         try:
             url = urljoin(base, href).partition("#")[0]

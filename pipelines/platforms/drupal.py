@@ -97,6 +97,8 @@ class Drupal7(Platform):
         parts = urlsplit(url)
         if _TRAP_PATH.match(parts.path):
             return True
+        if not parts.query:  # most links: no query to read
+            return False
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             # `?q=comment/reply/1` is the same trap on a site without clean URLs
             if key in _TRAP_QUERY or (key == "q" and _TRAP_PATH.match("/" + value)):
