@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag
 
 import lxml.html
+from lxml import etree
 
 from pipelines import platforms
 from pipelines.platforms.base import Comment
 
 from .warc import Capture, HtmlDoc
 
+logger = logging.getLogger(__name__)
+
 KIND_RANK = {"article": 0, "thread": 1, "permalink": 2}
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False)
+# huge_tree: libxml2 stops at a nesting depth of 256 without it (2048 with it) and drops the
+# rest of the page, comments included; its other limits guard sizes DATASET_MAX_PAGE_BYTES caps.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False,
+                               huge_tree=True)
+MAX_DEPTH = 2048  # libxml2's XML_PARSE_HUGE depth limit
+# Would libxml2's default parser (trafilatura's) stop in this tree? It does at element depth 257.
+_TOO_DEEP_FOR_DEFAULT = etree.XPath("boolean(" + "/*" * 257 + ")")
 
 
 @dataclass(slots=True)
@@ -56,13 +67,19 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def extract_page(doc: HtmlDoc, *, with_article: bool = True) -> PageResult | None:
+def extract_page(doc: HtmlDoc, *, with_article: bool = True,
+                 counts: Counter[str] | None = None) -> PageResult | None:
     """None when the page is no article (or not HTML lxml can read). `with_article=False`
-    skips trafilatura (the costly part), for a caller that schedules it separately."""
+    skips trafilatura (the costly part), for a caller that schedules it separately.
+
+    A page nested deeper than MAX_DEPTH keeps what came before that depth: logged with its
+    record and counted in `counts` as `extract/pages_cut_deep` (an article page's once, with
+    its article)."""
     url = doc.capture.url
     tree = lxml.html.document_fromstring(doc.html.encode("utf-8"), parser=_PARSER)
     if tree is None:
         return None
+    cut_deep = any("Excessive depth" in e.message for e in _PARSER.error_log)
     platform = platforms.detect(tree, url)
     page = platform.page_number(tree, url)
     key = platform.article_key(tree, url)
@@ -72,6 +89,12 @@ def extract_page(doc: HtmlDoc, *, with_article: bool = True) -> PageResult | Non
         # The article's own URL is its article page even where it shows the newest comments
         # page (WordPress' default); other pages after the first are thread pages.
         kind = "article" if page == 0 or urldefrag(url)[0] == key else "thread"
+    if cut_deep and (with_article or kind != "article"):
+        cap = doc.capture
+        logger.warning("%s@%d %s is nested deeper than %d elements: the text past that depth "
+                       "is cut", cap.warc_file, cap.offset, url, MAX_DEPTH)
+        if counts is not None:
+            counts["extract/pages_cut_deep"] += 1
     result = PageResult(
         capture=doc.capture,
         key=key,
@@ -96,8 +119,12 @@ def article_fields(doc: HtmlDoc, platform: platforms.Platform, tree: Any) -> dic
     import trafilatura  # ~1 s to import: only in the processes that extract
 
     cap = doc.capture
+    # trafilatura parses the string with its own parser, after repairs (control characters,
+    # `<html/>`) our tree lacks; it would cut a page nested deeper than 256: give it our tree
+    # (it copies it) for those.
+    source = tree if _TOO_DEEP_FOR_DEFAULT(tree) else doc.html
     extracted = trafilatura.bare_extraction(
-        doc.html,
+        source,
         url=cap.url,
         include_comments=False,
         with_metadata=True,

@@ -8,18 +8,27 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# A record's WARC header, its HTTP header and the lines after it are each read up to this many
+# bytes, as a page is up to DATASET_MAX_PAGE_BYTES: warcio reads a line whole, however long.
+MAX_HEADER_BYTES = 1 << 20
 # What a broken file raises while being read: bad gzip, cut short, not a WARC at all.
 READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError)
+
+
+class HeaderTooLarge(ValueError):
+    """A record's WARC or HTTP header, or a line after it, is over MAX_HEADER_BYTES."""
 
 
 class WarcReadError(Exception):
@@ -28,6 +37,8 @@ class WarcReadError(Exception):
     def __init__(self, path: Path, offset: int, cause: BaseException | str) -> None:
         if isinstance(cause, BaseException):
             cause = f"{type(cause).__name__}: {cause}"
+        if len(cause) > 500:  # warcio quotes the line it could not read, whatever its length
+            cause = cause[:500] + "..."
         super().__init__(path, offset, cause)  # args alone: it crosses process boundaries
         self.path, self.offset, self.cause = path, offset, cause
 
@@ -117,7 +128,8 @@ def _records(
     fh: BinaryIO, path: Path, offset: int, end: int | None, body_for: Callable[[str], bool],
     max_bytes: int,
 ) -> Iterator[tuple[Capture, bytes | None, str | None]]:
-    it = ArchiveIterator(fh, arc2warc=True)
+    it = archive_iterator(fh)
+    floor = offset  # where a resync may start: past the last record read, whatever warcio says
     try:
         for rec in it:
             if rec.rec_type is None:  # what warcio makes of a record header cut off mid-way
@@ -145,12 +157,68 @@ def _records(
                               headers.get_header("WARC-Record-ID") or "", url,
                               headers.get_header("WARC-Date") or "")
                 yield cap, body, ctype
+            floor = offset + 1
             offset += it.get_record_length()
         if end is None and (tail := _tail(fh, offset)):
             # warcio ends quietly where a cut left only part of a record (or of its gzip header)
             raise EOFError(f"{tail} bytes at the end are not a whole record: the file is cut short")
     except Exception as exc:
-        raise _Broken(max(offset, 0), exc) from exc
+        # a record's gzip member with bytes after the record makes warcio's length wrong, even
+        # negative: resyncing there would read the same record again, forever
+        raise _Broken(max(offset, floor), exc) from exc
+
+
+def archive_iterator(fh: BinaryIO) -> ArchiveIterator:
+    """warcio's iterator (ARC records as WARC), reading no line longer than MAX_HEADER_BYTES
+    outside a record's block: warcio reads a header line whole, so memory followed the file."""
+    it = ArchiveIterator(fh, arc2warc=True)
+    it.reader = _CappedReader(it.fh, block_size=it.reader.block_size)  # lines between records
+    loader = it.loader
+    loader.warc_parser = _CappedParser(loader.warc_parser, "WARC")
+    loader.http_parser = _CappedParser(loader.http_parser, "HTTP")
+    loader.http_req_parser = _CappedParser(loader.http_req_parser, "HTTP")
+    return it
+
+
+class _CappedReader(DecompressingBufferedReader):
+    """warcio's reader, whose unbounded readline() (blank lines after a record, and in a
+    `.warc` the next record's first line) reads MAX_HEADER_BYTES at most."""
+
+    def readline(self, length: int | None = None) -> bytes:
+        if length is not None:
+            return super().readline(length)
+        line = super().readline(MAX_HEADER_BYTES + 1)
+        if len(line) > MAX_HEADER_BYTES:
+            raise HeaderTooLarge(f"a line longer than {MAX_HEADER_BYTES} bytes after the record")
+        return line
+
+
+class _CappedParser(StatusAndHeadersParser):
+    """warcio's status-and-headers parser, raising HeaderTooLarge past MAX_HEADER_BYTES."""
+
+    def __init__(self, like: StatusAndHeadersParser, what: str) -> None:
+        super().__init__(like.statuslist, like.verify)
+        self.what = what
+
+    def parse(self, stream: Any, full_statusline: bytes | None = None) -> StatusAndHeaders:
+        left = MAX_HEADER_BYTES - len(full_statusline or b"")
+        return super().parse(_CappedLines(stream, left, self.what), full_statusline)
+
+
+class _CappedLines:
+    """The lines of a stream, `left` bytes of them at most."""
+
+    def __init__(self, stream: Any, left: int, what: str) -> None:
+        self.stream, self.left, self.what = stream, left, what
+
+    def readline(self, length: int | None = None) -> bytes:
+        # warcio's readline(n) can stop short of n and of the line's end: the rest of a long
+        # line then comes as lines of its own, still counted here
+        line = self.stream.readline(self.left + 1 if length is None else min(length, self.left + 1))
+        self.left -= len(line)
+        if self.left < 0:
+            raise HeaderTooLarge(f"{self.what} header larger than {MAX_HEADER_BYTES} bytes")
+        return line
 
 
 def _tail(fh: BinaryIO, offset: int) -> int:
@@ -222,7 +290,7 @@ def read_html(captures: list[Capture], max_bytes: int) -> Iterator[HtmlDoc | tup
             for cap in group:
                 try:
                     fh.seek(cap.offset)
-                    rec = next(iter(ArchiveIterator(fh, arc2warc=True)))
+                    rec = next(iter(archive_iterator(fh)))
                     body = rec.content_stream().read(max_bytes + 1)
                 except (*READ_ERRORS, StopIteration) as exc:
                     yield cap, f"unreadable record: {type(exc).__name__}: {exc}"

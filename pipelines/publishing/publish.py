@@ -335,7 +335,7 @@ def _extract(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, coun
             continue
         try:
             with time_limit(timeout):
-                result = extract_page(item, with_article=with_article)
+                result = extract_page(item, with_article=with_article, counts=counts)
         except Exception as exc:  # noqa: BLE001 - the per-record boundary: count, log, go on
             counts["extract/pages_failed"] += 1
             failures.append((item.capture, f"{type(exc).__name__}: {exc}"))
