@@ -28,6 +28,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/callbacks.py
 
 clean:
 	rm -rf $(VENV) warc datasets/demo .pytest_cache

@@ -90,9 +90,9 @@ class CrawlResult:
         return sorted(self.warc_dir.glob("*.warc.gz"))
 
 
-def run_crawl(warc_dir: Path, *args: str, cwd: Path | None = None, timeout: float = 300) -> CrawlResult:
+def crawl_command(warc_dir: Path, *args: str) -> list[str]:
     """`threadwarc crawl thread ...` as a user runs it, fast settings for loopback."""
-    cmd = [
+    return [
         sys.executable, "-m", "crawler", "crawl", "thread",
         "-s", f"WARC_DIR={warc_dir}",
         "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -100,7 +100,35 @@ def run_crawl(warc_dir: Path, *args: str, cwd: Path | None = None, timeout: floa
         "-s", "LOG_LEVEL=INFO",
         *args,
     ]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd or warc_dir.parent,
-                          timeout=timeout, env=env)
+
+
+CRAWL_ENV = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+
+
+def run_crawl(warc_dir: Path, *args: str, cwd: Path | None = None, timeout: float = 300) -> CrawlResult:
+    proc = subprocess.run(crawl_command(warc_dir, *args), capture_output=True, text=True,
+                          cwd=cwd or warc_dir.parent, timeout=timeout, env=CRAWL_ENV)
     return CrawlResult(proc.returncode, proc.stderr, warc_dir)
+
+
+@dataclass
+class MeasuredCrawl(CrawlResult):
+    peak_rss: int  # bytes: ru_maxrss of the crawl process (the largest of it and its reaped children)
+
+
+def measured_crawl(warc_dir: Path, *args: str) -> MeasuredCrawl:
+    """run_crawl's command line, its peak RSS read from wait4()."""
+    warc_dir.parent.mkdir(parents=True, exist_ok=True)
+    log_path = warc_dir.parent / f"{warc_dir.name}.log"
+    with log_path.open("w") as log:  # a file, not a pipe: nobody reads while we wait
+        proc = subprocess.Popen(crawl_command(warc_dir, *args), stdout=log, stderr=log,
+                                cwd=warc_dir.parent, env=CRAWL_ENV)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return MeasuredCrawl(proc.returncode, log_path.read_text(), warc_dir,
+                         usage.ru_maxrss * 1024)  # KiB on Linux

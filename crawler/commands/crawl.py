@@ -17,6 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,19 @@ def warc_dir_problem(directory: str) -> str | None:
     return None
 
 
+def dataset_dir_problem(s: BaseSettings) -> str | None:
+    """A DATASET_DIR the crawl could not publish to is refused before the crawl, not after."""
+    from pipelines.publishing import target  # no pyarrow: the checks only
+
+    if not (s.getbool("DATASET_ENABLED") and s.getbool("WARC_ENABLED") and s.get("DATASET_DIR")):
+        return None
+    try:
+        target.check(target.resolve(Path(s.get("DATASET_DIR")).expanduser()))
+    except target.TargetError as exc:
+        return f"DATASET_DIR: {exc}"
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -53,8 +67,8 @@ class Command(ScrapyCrawl):
         assert self.crawler_process is not None
         assert self.settings is not None
         s = self.settings
-        if s.getbool("WARC_ENABLED") and s.get("WARC_DIR") and (
-                problem := warc_dir_problem(s.get("WARC_DIR"))):
+        if problem := (warc_dir_problem(s.get("WARC_DIR")) if s.getbool("WARC_ENABLED")
+                       and s.get("WARC_DIR") else None) or dataset_dir_problem(s):
             logger.error("Not crawling: %s", problem)
             self.exitcode = 1
             return

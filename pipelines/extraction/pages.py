@@ -107,6 +107,10 @@ def extract_page(doc: HtmlDoc, *, with_article: bool = True,
     if platform is not platforms.GENERIC and not platform.is_article(tree, url):
         return None  # an index, a login form, a profile: not an article of this platform
     result.comments = platform.parse(tree, url)
+    if cut_deep and result.comments:
+        # the parser stopped inside the page: the last comment read may be cut off mid-way,
+        # and no row is better than a wrong one (those after it were never read)
+        result.comments = result.comments[:-1]
     if kind == "article" and with_article:
         result.article = article_fields(doc, platform, tree)
         if result.article is None and platform is platforms.GENERIC:

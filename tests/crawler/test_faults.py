@@ -109,3 +109,17 @@ def test_a_crawl_whose_pages_stop_extracting_keeps_the_dataset(hostile, tmp_path
     assert "Crawl failed: the dataset was not published" in result.log
     assert {p: p.read_bytes() for p in (tmp_path / "ds").rglob("*") if p.is_file()} == before
     assert [r["url"] for r in load(tmp_path / "ds", "articles", hf_home)] == ["http://site.example/story"]
+
+
+def test_a_dataset_dir_that_cannot_be_replaced_stops_the_crawl_before_it_starts(demo_site, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    result = run_crawl(tmp_path / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
+                       "-s", f"DATASET_DIR={mine}")
+    assert result.returncode == 1
+    assert result.log.strip().splitlines()[-1].endswith(
+        f"ERROR: Not crawling: DATASET_DIR: {mine} holds files threadwarc did not write "
+        "(thesis.tex); it is not replaced: move them away or choose another -o / DATASET_DIR")
+    assert scrapy_stat(result.log, "downloader/response_count") is None
+    assert (mine / "thesis.tex").read_text() == "years of work"

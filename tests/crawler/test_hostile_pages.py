@@ -6,29 +6,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from tests.conftest import crawl_command, measured_crawl, run_crawl
 from tests.hostile import HostileServer
 from tests.warc_utils import scrapy_stat
 
-FAST = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        "-s", "LOG_LEVEL=INFO")
-
-
-def crawl_measured(tmp: Path, *args: str, timeout: float = 300) -> tuple[int, str, int]:
-    """(exit code, log, peak RSS in KiB of the crawl process) of a real crawl."""
-    log = tmp / "crawl.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", "thread", "-s", f"WARC_DIR={tmp / 'warc'}",
-             *FAST, *args], stdout=subprocess.DEVNULL, stderr=err, cwd=tmp)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            proc.returncode = 0  # reaped above; keep Popen from waiting again
-    return os.waitstatus_to_exitcode(status), log.read_text(), usage.ru_maxrss
+MIB = 1 << 20
 
 
 def pages_requested(server: HostileServer, path: str) -> set[int]:
@@ -37,29 +21,25 @@ def pages_requested(server: HostileServer, path: str) -> set[int]:
 
 
 def test_a_pager_claiming_200000_pages_is_bounded(hostile, tmp_path):
-    base = tmp_path / "base"
-    base.mkdir()
-    code, _, baseline = crawl_measured(base, "-a", f"start_urls={hostile.url('/article')}")
-    assert code == 0
-    run = tmp_path / "pager"
-    run.mkdir()
-    code, log, peak = crawl_measured(run, "-a", f"start_urls={hostile.url('/pager/200000')}",
-                                     "-s", "THREAD_MAX_THREAD_PAGES=300")
-    assert code == 0, log[-3000:]
+    baseline = measured_crawl(tmp_path / "base" / "warc", "-a", f"start_urls={hostile.url('/article')}")
+    assert baseline.returncode == 0
+    run = measured_crawl(tmp_path / "pager" / "warc", "-a", f"start_urls={hostile.url('/pager/200000')}",
+                         "-s", "THREAD_MAX_THREAD_PAGES=300")
+    assert run.returncode == 0, run.log[-3000:]
+    log = run.log
     pages = pages_requested(hostile, "/pager/200000")
     assert len(pages) == 300
     assert max(pages) == 299
     assert len(re.findall(r"lists more than 300 comment pages \(THREAD_MAX_THREAD_PAGES\)", log)) == 1
     assert scrapy_stat(log, "thread/thread_pages_capped") == 300  # the article and each page
-    assert peak < baseline + 150 * 1024, (peak, baseline)  # KiB: not the 1.3 GB it once took
+    assert run.peak_rss < baseline.peak_rss + 150 * MIB, (run.peak_rss, baseline.peak_rss)  # not 1.3 GB
 
 
 def test_ctrl_c_stops_a_crawl_of_a_lying_pager(hostile, tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", "thread", "-s", f"WARC_DIR={tmp_path / 'warc'}",
-         *FAST, "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-         "-s", "LOG_LEVEL=DEBUG",
-         "-a", f"start_urls={hostile.url('/pager/100000')}"],
+        crawl_command(tmp_path / "warc", "-s", "DOWNLOAD_DELAY=0.02",
+                      "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "LOG_LEVEL=DEBUG",
+                      "-a", f"start_urls={hostile.url('/pager/100000')}"),
         stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
     seen = []
     for line in proc.stderr:
@@ -76,9 +56,8 @@ def test_ctrl_c_stops_a_crawl_of_a_lying_pager(hostile, tmp_path):
 
 
 def test_a_page_of_10000_permalinks_does_not_freeze_the_crawl(hostile, tmp_path):
-    code, log, _ = crawl_measured(
-        tmp_path, "-a", f"start_urls={hostile.url('/permalinks?n=10000')}",
-        "-s", "CLOSESPIDER_PAGECOUNT=300", timeout=120)
-    assert code == 0, log[-3000:]
-    assert "'finish_reason': 'closespider_pagecount'" in log
+    result = run_crawl(tmp_path / "warc", "-a", f"start_urls={hostile.url('/permalinks?n=10000')}",
+                       "-s", "CLOSESPIDER_PAGECOUNT=300", timeout=120)
+    assert result.returncode == 0, result.log[-3000:]
+    assert "'finish_reason': 'closespider_pagecount'" in result.log
     assert len(hostile.requests_for("/comment/")) >= 250

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import CrawlResult, run_crawl
+from tests.conftest import measured_crawl, run_crawl
 from tests.hostile import HostileServer
 from tests.warc_utils import read_records, scrapy_stat
 
@@ -18,36 +14,6 @@ MIB = 1 << 20
 PAGE = 24 * MIB
 MAXSIZE = 32 * MIB  # the whole page fits: nothing may be cut
 BUDGET = 40 * MIB  # room for one page in flight, not two
-
-
-@dataclass
-class MeasuredCrawl(CrawlResult):
-    peak_rss: int  # bytes: ru_maxrss of the crawl (the largest of it and its reaped children)
-
-
-def measured_crawl(warc_dir: Path, *args: str) -> MeasuredCrawl:
-    """run_crawl's command line, its peak RSS read from wait4()."""
-    cmd = [
-        sys.executable, "-m", "crawler", "crawl", "thread",
-        "-s", f"WARC_DIR={warc_dir}",
-        "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        "-s", "LOG_LEVEL=INFO",
-        *args,
-    ]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    log_path = warc_dir.parent / f"{warc_dir.name}.log"
-    with log_path.open("w") as log:  # a file, not a pipe: nobody reads while we wait
-        proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=warc_dir.parent, env=env)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return MeasuredCrawl(proc.returncode, log_path.read_text(), warc_dir,
-                         usage.ru_maxrss * 1024)  # KiB on Linux
 
 
 def huge_urls(hostile: HostileServer, name: str, n: int) -> list[str]:

@@ -127,3 +127,18 @@ def test_block_text_walks_any_depth():
     assert block_text(root).split("\n") == (
         [f"> level {i}" for i in range(9_999)] + ["> level 9999 and inline"]
         + [f"> after {i}" for i in reversed(range(1, 10_000))] + ["after the quote"])
+
+
+def test_a_comment_the_cut_falls_in_gives_no_row():
+    """Three comments, the third nested past the parser's depth: two whole rows, no third
+    row with half its text (nor an empty one)."""
+    deep = drupal_comment(23, "placeholder").replace(
+        "<p>placeholder</p>", "<p>The start of a long reply.</p>" + "<div>" * 3000 + "<p>Its end.</p>")
+    body = drupal_page("A thread cut short", STORY,
+                       drupal_comment(21, "One.") + drupal_comment(22, "Two.") + deep)
+    cap = Capture("cut.warc.gz", "cut.warc.gz", 0, 1, "<urn:uuid:2>", URL("/node/9"),
+                  "2024-05-01T00:00:00Z")
+    counts: Counter[str] = Counter()
+    result = extract_page(HtmlDoc(cap, body.decode(), "utf-8"), counts=counts)
+    assert [(c.comment_id, c.text) for c in result.comments] == [("21", "One."), ("22", "Two.")]
+    assert counts == Counter({"extract/pages_cut_deep": 1})
