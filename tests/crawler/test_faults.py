@@ -25,7 +25,8 @@ def test_a_full_disk_stops_the_crawl_and_keeps_a_valid_archive(demo_site: DemoSi
                          line) for line in errors), errors
     assert "Crawl failed: the WARC writer failed" in errors[-1]
     assert "'finish_reason': 'warc_writer_failed'" in result.log
-    assert "Traceback" not in result.log
+    # no traceback of ours (tldextract prints one offline on a fresh machine: not this issue's)
+    assert not re.search(r'File "[^"]*/(crawler|pipelines)/', result.log), result.log[-3000:]
     assert not list((disk / "warc").glob("*.open"))  # cut back to its last record and closed
     warcs = sorted((disk / "warc").glob("*.warc.gz"))
     assert warcs

@@ -61,3 +61,15 @@ def test_a_page_of_10000_permalinks_does_not_freeze_the_crawl(hostile, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
     assert "'finish_reason': 'closespider_pagecount'" in result.log
     assert len(hostile.requests_for("/comment/")) >= 250
+
+
+def test_deep_markup_is_crawled_and_published_whole(hostile, tmp_path, hf_home):
+    from tests.pipelines.publishing.test_publish import load
+
+    result = run_crawl(tmp_path / "warc", "-a", f"start_urls={hostile.url('/deep?depth=300')}",
+                       "-s", f"DATASET_DIR={tmp_path / 'ds'}")
+    assert result.returncode == 0, result.log[-3000:]
+    [article] = load(tmp_path / "ds", "articles", hf_home)
+    assert "DEEP TEXT: the end of the story, past the nesting." in article["text"]
+    assert "Paragraph 5 of a story about a harbour" in article["text"]  # after the deep part
+    assert [c["text"] for c in article["comments"]] == ["A comment after the deep markup."]
