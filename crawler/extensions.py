@@ -78,7 +78,8 @@ class WarcWriterExtension:
         if unfinished:
             logger.warning(
                 "%d unfinished WARC file(s) in %s from a crawl that was killed (%s): `scrapy "
-                "publish` reads them up to their last complete record", len(unfinished),
+                "publish` reads them up to their last complete record and says how to keep "
+                "them", len(unfinished),
                 ext.cfg.directory, ", ".join(p.name for p in unfinished[:5]))
         return ext
 

@@ -100,7 +100,9 @@ def _unfinished(warcs: list[Path]) -> list[str]:
     for path in warcs:
         if path.name.endswith(OPEN_SUFFIX):
             notes.append(f"{path}: an unfinished WARC file (its crawl was killed or its writer "
-                         "failed); read up to its last complete record")
+                         "failed); read up to its last complete record. To keep it as a WARC: "
+                         "`truncate -s OFFSET` it at the offset its read error gives (if any), "
+                         "then drop the .open suffix")
             logger.warning("%s", notes[-1])
     return notes
 
