@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
+from weakref import WeakKeyDictionary
 
 from lxml.html import HtmlElement
 
@@ -29,6 +30,62 @@ class Comment:
     order: int  # document order on its page
     parent_known: bool = True  # False: a reply whose parent the page does not name
     confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What detection looks for, gathered in one pass over the page (shared by every
+    platform's `detect`): each platform first checks a necessary condition here, so a page
+    runs one platform's full-page XPaths, not those of every platform tried before it."""
+
+    classes: frozenset[str]  # every class token
+    ids: frozenset[str]  # every id value
+    generators: tuple[str, ...]  # <meta name="generator"> contents, in document order
+    meta_names: frozenset[str]
+    link_rels: frozenset[str]
+    assets: tuple[str, ...]  # <link href> and <script src>, as written
+    scripts: tuple[str, ...]  # the text of each script element
+
+
+_SIGNALS: WeakKeyDictionary[HtmlElement, Signals] = WeakKeyDictionary()
+
+
+def signals(tree: HtmlElement) -> Signals:
+    """The page's Signals, computed once per parsed tree."""
+    if (found := _SIGNALS.get(tree)) is not None:
+        return found
+    classes: set[str] = set()
+    ids: set[str] = set()
+    generators: list[str] = []
+    names: set[str] = set()
+    rels: set[str] = set()
+    assets: list[str] = []
+    scripts: list[str] = []
+    for el in tree.iter():
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            continue
+        if cls := el.get("class"):
+            classes.update(cls.split())
+        if ident := el.get("id"):
+            ids.add(ident)
+        if tag == "meta":
+            name = el.get("name") or ""
+            names.add(name)
+            if name.replace("G", "g") == "generator":
+                generators.append(el.get("content") or "")
+        elif tag == "link":
+            rels.add(el.get("rel") or "")
+            assets.append(el.get("href") or "")
+        elif tag == "script":
+            if src := el.get("src"):
+                assets.append(src)
+            if el.text:
+                scripts.append(el.text)
+    found = Signals(frozenset(classes), frozenset(ids), tuple(generators), frozenset(names),
+                    frozenset(rels), tuple(assets), tuple(scripts))
+    _SIGNALS[tree] = found
+    return found
 
 
 def utc(value: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, utc
+from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
 
 # [/subfolder]/t/{slug}/{topic id}[/{post number}]: a topic, or the view of one of its posts
 _TOPIC = re.compile(r"^(?P<topic>(?:/[\w.~-]+)*?/t/[^/]+/(?P<id>\d+))(?:/(?P<post>\d+))?/?$")
@@ -60,6 +60,11 @@ class Discourse(Platform):
     thread_xpath = _AROUND
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
+        sig = signals(tree)  # a necessary condition first: no full-page XPath on other sites
+        if not (any("Discourse" in g for g in sig.generators)
+                or sig.meta_names & {"discourse_theme_id", "discourse_current_homepage"}
+                or ("main-outlet" in sig.ids and sig.classes & {"crawler-post", "topic-list"})):
+            return False
         generator = tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content")
         if any(g.startswith("Discourse") for g in generator):
             return True

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, utc
+from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
 
 _COMMENT_PATH = re.compile(r"^/comment/(\d+)/?$")
 _COMMENT_REF = re.compile(r"(?:/comment/|#comment-)(\d+)")
@@ -43,10 +43,10 @@ class Drupal7(Platform):
     thread_xpath = "//*[@id='comments']"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        generator = tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content")
-        if any(g.startswith("Drupal 7") for g in generator):
+        sig = signals(tree)  # the generator and scripts of one shared pass over the page
+        if any(g.startswith("Drupal 7") for g in sig.generators):
             return True
-        return bool(tree.xpath("//script[contains(., 'jQuery.extend(Drupal.settings')]"))
+        return any("jQuery.extend(Drupal.settings" in text for text in sig.scripts)
 
     def _node(self, tree: HtmlElement) -> list[HtmlElement]:
         return tree.xpath(
@@ -74,6 +74,9 @@ class Drupal7(Platform):
         # The comment pager sits in the comment wrapper (or right after it in some themes).
         # Drupal shows at most 9 page links, so the range comes from the highest one ("last »"):
         # generated lazily, as a pager may claim 200,000 pages; the spider takes what it needs.
+        sig = signals(tree)
+        if "pager" not in sig.classes or "comments" not in sig.ids:
+            return iter(())  # no pager at all: no full-page XPath either
         hrefs = tree.xpath(
             f"//*[@id='comments']//ul[{has_class('pager')}]//a/@href"
             f" | //*[@id='comments']/following-sibling::*//ul[{has_class('pager')}]//a/@href"
@@ -85,10 +88,11 @@ class Drupal7(Platform):
         return (_with_page(links[0], page) for page in range(last + 1))
 
     def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        # One pass each, no union: libxml2 merges node sets (`A | B`, `//div//a`) in
-        # quadratic time, minutes on a page of 10,000 comments.
-        hrefs = [*tree.xpath(f"//div[{has_class('comment')}]/@about"),
-                 *tree.xpath(f"//a[{has_class('permalink')}]/@href")]
+        # One pass in document order, no XPath: libxml2 merges node sets (`A | B`,
+        # `//div//a`) in quadratic time, minutes on a page of 10,000 comments.
+        hrefs = [ref for el in tree.iter("div", "a")
+                 if (ref := el.get("about" if el.tag == "div" else "href"))
+                 and ("comment" if el.tag == "div" else "permalink") in (el.get("class") or "").split()]
         return [
             u for u in dict.fromkeys(absolute(url, hrefs)) if _COMMENT_PATH.match(urlsplit(u).path)
         ]

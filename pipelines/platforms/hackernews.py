@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, utc
+from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
 
 _FAT = f"//table[{has_class('fatitem')}]//tr[{has_class('athing')}]"
 _STORY_ROW = f"tr[{has_class('athing')}][td[{has_class('title')}]][not({has_class('comtr')})]"
@@ -63,6 +63,10 @@ class HackerNews(Platform):
     )
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
+        sig = signals(tree)  # a necessary condition first: no full-page XPath on other sites
+        if not ("hnmain" in sig.ids or {"pagetop", "hnname"} <= sig.classes or (
+                "athing" in sig.classes and any(a.startswith("news.css") for a in sig.assets))):
+            return False
         return bool(tree.xpath(
             f"//table[@id='hnmain'] | //span[{has_class('pagetop')}]/b[{has_class('hnname')}]"
             f" | //link[@rel='stylesheet'][starts-with(@href, 'news.css')]"

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, utc
+from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
 
 # /r/SUB/comments/POSTID/slug/ and a comment's /r/SUB/comments/POSTID/slug/COMMENTID/
 _THREAD = re.compile(
@@ -71,6 +71,9 @@ class OldReddit(Platform):
     )
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
+        sig = signals(tree)  # a necessary condition first: no full-page XPath on other sites
+        if not ({"sitetable", "thing"} <= sig.classes or "header-img" in sig.ids):
+            return False
         if tree.xpath(f"//div[{has_class('sitetable')}]/div[{has_class('thing')}]"
                       "[starts-with(@data-fullname, 't3_') or starts-with(@data-fullname, 't1_')]"):
             return True  # r2's listing markup, whoever runs it

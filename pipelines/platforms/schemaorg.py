@@ -14,7 +14,7 @@ import lxml.html
 from lxml.etree import ParserError
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, utc
+from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
 
 _LD = ("//script[translate(normalize-space(@type), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
        "'abcdefghijklmnopqrstuvwxyz')='application/ld+json']")
@@ -450,10 +450,11 @@ class Drupal8Platform(SchemaOrgPlatform):
     thread_xpath = f"{_SECTION} | //*[@id='comments'] | //*[@id='disqus_thread'] | {_COMMENTS}"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        for generator in tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content"):
+        sig = signals(tree)  # the generator and scripts of one shared pass over the page
+        for generator in sig.generators:
             if m := re.match(r"\s*Drupal (\d+)", generator):
                 return int(m.group(1)) >= 8
-        if tree.xpath("//script[contains(., 'jQuery.extend(Drupal.settings')]"):
+        if any("jQuery.extend(Drupal.settings" in text for text in sig.scripts):
             return False  # Drupal 7
         return bool(tree.xpath("//script[@data-drupal-selector='drupal-settings-json']"
                                " | (//*[@data-drupal-selector])[1]"))

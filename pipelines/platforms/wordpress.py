@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, url
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, utc
+from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
 
 _ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 _CPAGE = re.compile(r"/comment-page-(\d+)(/?)$")
@@ -86,11 +86,13 @@ class WordPress(Platform):
     thread_xpath = "//*[@id='comments']"
 
     def detect(self, tree: HtmlElement, url: str) -> bool:
-        generator = tree.xpath("//meta[translate(@name, 'G', 'g')='generator']/@content")
-        if any(g.strip().lower().startswith("wordpress") for g in generator):
+        sig = signals(tree)  # the generator, links and scripts of one shared pass
+        if any(g.strip().lower().startswith("wordpress") for g in sig.generators):
             return True
-        if tree.xpath("//link[@rel='https://api.w.org/']"):
+        if "https://api.w.org/" in sig.link_rels:
             return True
+        if not any("/wp-content/" in a or "/wp-includes/" in a for a in sig.assets):
+            return False
         host = urlsplit(url).hostname
         assets = tree.xpath("//link[@rel='stylesheet']/@href | //script/@src")
         return any(("/wp-content/" in u or "/wp-includes/" in u) and urlsplit(u).hostname == host

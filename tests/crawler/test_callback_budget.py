@@ -24,7 +24,7 @@ from crawler.demosite import content
 from crawler.demosite.renderers import RENDERERS, renderer
 from crawler.spiders.thread import ThreadSpider
 
-BUDGET = 40  # x one parse: linear callbacks measure 8-16x (more when loaded), quadratic 150-1000x
+BUDGET = 25  # x one parse: linear callbacks measure 3-10x (more when loaded), quadratic 150-1000x
 
 
 def spider_for(url: str) -> ThreadSpider:
