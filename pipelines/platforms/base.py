@@ -10,6 +10,7 @@ from typing import ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 from weakref import WeakKeyDictionary
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 _BLOCKS = {"p", "div", "blockquote", "ul", "ol", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -43,6 +44,7 @@ class Signals:
     generators: tuple[str, ...]  # <meta name="generator"> contents, in document order
     meta_names: frozenset[str]
     link_rels: frozenset[str]
+    links: tuple[tuple[str, str], ...]  # (rel, href) of each <link>, in document order
     assets: tuple[str, ...]  # <link href> and <script src>, as written
     scripts: tuple[str, ...]  # the text of each script element
 
@@ -50,41 +52,42 @@ class Signals:
 _SIGNALS: WeakKeyDictionary[HtmlElement, Signals] = WeakKeyDictionary()
 
 
+_CLASSES = etree.XPath("//@class", smart_strings=False)  # plain strings: no parent refs
+_IDS = etree.XPath("//@id", smart_strings=False)
+
+
 def signals(tree: HtmlElement) -> Signals:
-    """The page's Signals, computed once per parsed tree."""
-    if (found := _SIGNALS.get(tree)) is not None:
+    """The page's Signals, computed once per parsed document (its root element), whatever
+    element of it is passed, as `//` XPaths see the whole document."""
+    root = tree.getroottree().getroot()
+    if (found := _SIGNALS.get(root)) is not None:
         return found
     classes: set[str] = set()
-    ids: set[str] = set()
+    for value in set(_CLASSES(root)):
+        classes.update(value.split())
     generators: list[str] = []
     names: set[str] = set()
-    rels: set[str] = set()
+    links: list[tuple[str, str]] = []
     assets: list[str] = []
     scripts: list[str] = []
-    for el in tree.iter():
-        tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            continue
-        if cls := el.get("class"):
-            classes.update(cls.split())
-        if ident := el.get("id"):
-            ids.add(ident)
-        if tag == "meta":
+    for el in root.iter("meta", "link", "script"):
+        if el.tag == "meta":
             name = el.get("name") or ""
             names.add(name)
             if name.replace("G", "g") == "generator":
                 generators.append(el.get("content") or "")
-        elif tag == "link":
-            rels.add(el.get("rel") or "")
-            assets.append(el.get("href") or "")
-        elif tag == "script":
+        elif el.tag == "link":
+            links.append((el.get("rel") or "", href := el.get("href") or ""))
+            assets.append(href)
+        else:
             if src := el.get("src"):
                 assets.append(src)
             if el.text:
                 scripts.append(el.text)
-    found = Signals(frozenset(classes), frozenset(ids), tuple(generators), frozenset(names),
-                    frozenset(rels), tuple(assets), tuple(scripts))
-    _SIGNALS[tree] = found
+    found = Signals(frozenset(classes), frozenset(_IDS(root)), tuple(generators),
+                    frozenset(names), frozenset(rel for rel, _ in links), tuple(links),
+                    tuple(assets), tuple(scripts))
+    _SIGNALS[root] = found
     return found
 
 
@@ -195,7 +198,7 @@ class Platform:
         """The page's canonical URL, if it names one on its own host (a page cannot file its
         comments under another site's article); else the page URL."""
         own = _host(url)
-        hrefs = tree.xpath("//link[@rel='canonical']/@href")
+        hrefs = [href for rel, href in signals(tree).links if rel == "canonical"]
         same_host = (u for u in absolute(url, hrefs) if _host(u) == own)
         return next(same_host, urldefrag(url)[0])
 

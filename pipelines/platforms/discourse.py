@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from weakref import WeakKeyDictionary
 
 from lxml.html import HtmlElement
 
@@ -54,6 +55,8 @@ def _with_page(topic: str, page: int) -> str:
     return f"{topic}?page={page}" if page > 1 else topic
 
 
+_POSTS: WeakKeyDictionary[HtmlElement, list[tuple[int, HtmlElement]]] = WeakKeyDictionary()
+
 class Discourse(Platform):
     name = "discourse"
     threaded = False  # posts in time order; replies only point back at what they answer
@@ -76,7 +79,10 @@ class Discourse(Platform):
         ))
 
     def _posts(self, tree: HtmlElement) -> list[tuple[int, HtmlElement]]:
-        """(post number, post element) in document order; posts without a number are skipped."""
+        """(post number, post element) in document order; posts without a number are skipped.
+        Once per tree: detection, thread pages, permalinks and the parser all ask."""
+        if (known := _POSTS.get(tree)) is not None:
+            return known
         out: list[tuple[int, HtmlElement]] = []
         seen: set[HtmlElement] = set()  # elements, not getpath(): that is linear per call
         for span in tree.xpath("//span[@itemprop='position']"):  # list items use <meta> for it
@@ -91,6 +97,7 @@ class Discourse(Platform):
             if box not in seen:
                 seen.add(box)
                 out.append((int(m.group(1)), box))
+        _POSTS[tree] = out
         return out
 
     def _topic(self, tree: HtmlElement, url: str) -> str | None:
