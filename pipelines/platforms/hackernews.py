@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urljoin, urlsplit
+from weakref import WeakKeyDictionary
 
 from lxml.html import HtmlElement
 
@@ -49,6 +50,9 @@ def hn_time(title: str | None) -> datetime | None:
     return utc(iso)
 
 
+_STORIES: WeakKeyDictionary[HtmlElement, HtmlElement | None] = WeakKeyDictionary()
+
+
 class HackerNews(Platform):
     name = "hackernews"
     # The thread, and the chrome the table layout would mix into the story's text: the top
@@ -74,9 +78,14 @@ class HackerNews(Platform):
         ))
 
     def _story(self, tree: HtmlElement) -> HtmlElement | None:
-        """The story row of an item page (its `table.fatitem`); None on a comment's own page."""
-        rows = tree.xpath(f"//table[{has_class('fatitem')}]//{_STORY_ROW}")
-        return rows[0] if rows else None
+        """The story row of an item page (its `table.fatitem`); None on a comment's own page.
+        Once per tree (every hint asks), and no search on a page without `fatitem`."""
+        root = tree.getroottree().getroot()
+        if root not in _STORIES:
+            rows = (tree.xpath(f"//table[{has_class('fatitem')}]//{_STORY_ROW}")
+                    if "fatitem" in signals(tree).classes else [])
+            _STORIES[root] = rows[0] if rows else None
+        return _STORIES[root]
 
     def _story_id(self, tree: HtmlElement, url: str) -> str | None:
         if (story := self._story(tree)) is not None:
