@@ -91,7 +91,8 @@ class WordPress(Platform):
             return True
         if "https://api.w.org/" in sig.link_rels:
             return True
-        if not any("/wp-content/" in a or "/wp-includes/" in a for a in sig.assets):
+        # the hrefs as written ("wp-content/x.css" is relative), or the page's own path
+        if not any("wp-content/" in a or "wp-includes/" in a for a in (*sig.assets, url)):
             return False
         host = urlsplit(url).hostname
         assets = tree.xpath("//link[@rel='stylesheet']/@href | //script/@src")

@@ -297,3 +297,12 @@ def test_comment_services_are_not_in_the_html() -> None:
     assert WP.detect(disqus, "http://d.test/x/")
     assert WP.comments_status(disqus, "http://d.test/x/") == "not_in_html"
     assert WP.parse(disqus, "http://d.test/x/") == []
+
+
+def test_detected_by_relative_asset_paths_too():
+    """The shared-signals gate reads hrefs as written: `wp-content/...` without a slash."""
+    page = ("<html><head><link rel='stylesheet' href='wp-content/themes/a.css'></head>"
+            "<body><p>x</p></body></html>")
+    assert WP.detect(lxml.html.document_fromstring(page), "http://blog.test/2020/post/")
+    other = page.replace("wp-content/themes/a.css", "https://cdn.other/wp-content/a.css")
+    assert not WP.detect(lxml.html.document_fromstring(other), "http://blog.test/2020/post/")
