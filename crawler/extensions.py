@@ -87,43 +87,39 @@ class WarcWriterExtension:
         if self.failed:
             return
         exchange = Exchange.from_scrapy(request, response, reason=reason_phrase(response))
-        try:
-            self.sink.put(exchange)  # pickled into a pipe, no I/O
-        except WriterFailed as exc:
-            self._fail(str(exc))
-            return
-        self.stats.inc_value("warc/exchanges")
-        if exchange.truncated:
-            self.stats.inc_value("warc/truncated")
+        if self._put(exchange):
+            self.stats.inc_value("warc/exchanges")
+            if exchange.truncated:
+                self.stats.inc_value("warc/truncated")
 
     def _fetch_failed(self, request: Request, error: str) -> None:
         """No response to archive: a metadata record says what is missing and why."""
-        if self.failed:
-            return
-        try:
-            self.sink.put(FetchFailure.from_scrapy(request, error))
-        except WriterFailed as exc:
-            self._fail(str(exc))
-            return
-        self.stats.inc_value("warc/fetch_failures")
+        if not self.failed and self._put(FetchFailure.from_scrapy(request, error)):
+            self.stats.inc_value("warc/fetch_failures")
 
-    def _fail(self, cause: str) -> None:
-        """A crawl that cannot archive is not worth continuing: stop it, say why in one line."""
+    def _put(self, item: Exchange | FetchFailure) -> bool:
+        """Pickled into the writer's pipe, no I/O; False once the writer has failed."""
+        try:
+            self.sink.put(item)
+        except WriterFailed as exc:
+            self._report_failure(str(exc), "; closing the spider (records written so far are "
+                                 "kept in closed files)")
+            assert self.crawler.engine is not None
+            self._closing = asyncio.ensure_future(
+                self.crawler.engine.close_spider_async(reason="warc_writer_failed"))
+            return False
+        return True
+
+    def _report_failure(self, cause: str, then: str = "") -> None:
+        """A crawl that cannot archive is a failed crawl: said once, in one line."""
         self.failed = True
         self.stats.set_value("warc/failed", 1)
-        logger.error("WARC writer failed: %s; closing the spider (records written so far are "
-                     "kept in closed files)", cause)
-        assert self.crawler.engine is not None
-        self._closing = asyncio.ensure_future(
-            self.crawler.engine.close_spider_async(reason="warc_writer_failed")
-        )
+        logger.error("WARC writer failed: %s%s", cause, then)
 
     async def _closed(self, spider: Any, reason: str) -> None:
         summary = await asyncio.to_thread(self.sink.close)
         if summary.error and not self.failed:  # it failed on the last records, or at closing
-            self.failed = True
-            self.stats.set_value("warc/failed", 1)
-            logger.error("WARC writer failed: %s", summary.error)
+            self._report_failure(summary.error)
         self.files = summary.files
         self.stats.set_value("warc/records", summary.records)
         self.stats.set_value("warc/bytes", summary.bytes)

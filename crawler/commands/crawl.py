@@ -32,8 +32,10 @@ def failure(stats: StatsCollector) -> str | None:
     return None
 
 
-def warc_dir_problem(directory: str) -> str | None:
+def warc_dir_problem(s: BaseSettings) -> str | None:
     """Why the WARC folder cannot be written (checked before the first request), or None."""
+    if not (s.getbool("WARC_ENABLED") and (directory := s.get("WARC_DIR"))):
+        return None
     path = Path(directory).expanduser()
     if path.exists() and not path.is_dir():
         return f"WARC_DIR={directory} exists and is not a folder"
@@ -66,9 +68,7 @@ class Command(ScrapyCrawl):
             return
         assert self.crawler_process is not None
         assert self.settings is not None
-        s = self.settings
-        if problem := (warc_dir_problem(s.get("WARC_DIR")) if s.getbool("WARC_ENABLED")
-                       and s.get("WARC_DIR") else None) or dataset_dir_problem(s):
+        if problem := warc_dir_problem(self.settings) or dataset_dir_problem(self.settings):
             logger.error("Not crawling: %s", problem)
             self.exitcode = 1
             return

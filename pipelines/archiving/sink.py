@@ -81,7 +81,7 @@ class WarcFiles:
         self._ensure_open()
         for record in records:
             self._write(record)
-        if self._fh is not None and self._fh.tell() >= self.cfg.max_size:
+        if self._size >= self.cfg.max_size:  # no lseek per exchange: we count what we wrote
             self.close_file()
 
     def close_file(self) -> None:
@@ -243,6 +243,10 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
             files.abandon()
         except OSError as again:
             error += f"; the open file could not be closed either: {describe_os_error(again)}"
+    except BaseException:  # a bug, not the disk: still close what was written, then fail loudly
+        with contextlib.suppress(OSError):
+            files.abandon()
+        raise
     s = files.summary
     report = {"records": s.records, "bytes": s.bytes, "files": s.files, "error": error}
     with contextlib.suppress(BrokenPipeError):  # the crawl is gone; the files are closed

@@ -16,9 +16,13 @@ from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
+from pipelines.archiving.sink import OPEN_SUFFIX
+
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+# What a crawl that was killed, or whose writer failed, leaves: read to the last whole record.
+UNFINISHED_SUFFIXES = (f".warc{OPEN_SUFFIX}", f".warc.gz{OPEN_SUFFIX}")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A record's WARC header, its HTTP header and the lines after it are each read up to this many
 # bytes, as a page is up to DATASET_MAX_PAGE_BYTES: warcio reads a line whole, however long.
@@ -60,11 +64,13 @@ class Capture:
 
 
 def find_warcs(inputs: Iterable[str | Path]) -> list[Path]:
-    """WARC files named, or found (recursively) in directories named; sorted, no duplicates."""
+    """WARC files named, or found (recursively) in directories named, unfinished `.open`
+    ones included; sorted, no duplicates."""
     found: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found += [p for p in item.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES)]
+            found += [p for p in item.rglob("*") if p.is_file()
+                      and p.name.endswith((*WARC_SUFFIXES, *UNFINISHED_SUFFIXES))]
         elif item.is_file():
             found.append(item)
         else:

@@ -43,10 +43,14 @@ class Signals:
     ids: frozenset[str]  # every id value
     generators: tuple[str, ...]  # <meta name="generator"> contents, in document order
     meta_names: frozenset[str]
-    link_rels: frozenset[str]
     links: tuple[tuple[str, str], ...]  # (rel, href) of each <link>, in document order
-    assets: tuple[str, ...]  # <link href> and <script src>, as written
+    script_srcs: tuple[str, ...]  # <script src>, as written
     scripts: tuple[str, ...]  # the text of each script element
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        """<link href> and <script src>, as written."""
+        return (*(href for _, href in self.links), *self.script_srcs)
 
 
 _SIGNALS: WeakKeyDictionary[HtmlElement, Signals] = WeakKeyDictionary()
@@ -68,7 +72,7 @@ def signals(tree: HtmlElement) -> Signals:
     generators: list[str] = []
     names: set[str] = set()
     links: list[tuple[str, str]] = []
-    assets: list[str] = []
+    srcs: list[str] = []
     scripts: list[str] = []
     for el in root.iter("meta", "link", "script"):
         if el.tag == "meta":
@@ -77,16 +81,14 @@ def signals(tree: HtmlElement) -> Signals:
             if name.replace("G", "g") == "generator":
                 generators.append(el.get("content") or "")
         elif el.tag == "link":
-            links.append((el.get("rel") or "", href := el.get("href") or ""))
-            assets.append(href)
+            links.append((el.get("rel") or "", el.get("href") or ""))
         else:
             if src := el.get("src"):
-                assets.append(src)
+                srcs.append(src)
             if el.text:
                 scripts.append(el.text)
     found = Signals(frozenset(classes), frozenset(_IDS(root)), tuple(generators),
-                    frozenset(names), frozenset(rel for rel, _ in links), tuple(links),
-                    tuple(assets), tuple(scripts))
+                    frozenset(names), tuple(links), tuple(srcs), tuple(scripts))
     _SIGNALS[root] = found
     return found
 

@@ -89,7 +89,7 @@ class WordPress(Platform):
         sig = signals(tree)  # the generator, links and scripts of one shared pass
         if any(g.strip().lower().startswith("wordpress") for g in sig.generators):
             return True
-        if "https://api.w.org/" in sig.link_rels:
+        if any(rel == "https://api.w.org/" for rel, _ in sig.links):
             return True
         # the hrefs as written ("wp-content/x.css" is relative), or the page's own path
         if not any("wp-content/" in a or "wp-includes/" in a for a in (*sig.assets, url)):

@@ -24,10 +24,10 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from pipelines import platforms
-from pipelines.archiving.sink import OPEN_SUFFIX
 from pipelines.extraction.assemble import assemble
 from pipelines.extraction.pages import PageResult, extract_page, time_limit
 from pipelines.extraction.warc import (
+    UNFINISHED_SUFFIXES,
     Capture,
     HtmlDoc,
     WarcReadError,
@@ -66,7 +66,7 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     """Refuses before any work what cannot be published (no inputs, a target that is not
     ours); after the work, never replaces a dataset with one that has no articles."""
     inputs = list(inputs)
-    warcs = _find_inputs(inputs)
+    warcs = find_warcs(inputs)
     if not warcs:
         raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
     target = target_folder.resolve(cfg.directory)
@@ -84,21 +84,11 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     return PublishReport(cfg.directory, warcs, counts, stats, [*notes, *map(str, read_errors)])
 
 
-def _find_inputs(inputs: list[str | Path]) -> list[Path]:
-    """WARC files named or in folders named, and the `.open` files a crawl left unfinished."""
-    found = find_warcs(inputs)
-    for folder in (Path(i) for i in inputs):
-        if folder.is_dir():
-            found += [p for p in folder.rglob(f"*.warc*{OPEN_SUFFIX}") if p.is_file()
-                      and p.name.endswith((f".warc{OPEN_SUFFIX}", f".warc.gz{OPEN_SUFFIX}"))]
-    return sorted(set(found), key=lambda p: (p.name, str(p)))
-
-
 def _unfinished(warcs: list[Path]) -> list[str]:
     """`.open` files: a crawl killed, or whose writer failed, before it closed them."""
     notes = []
     for path in warcs:
-        if path.name.endswith(OPEN_SUFFIX):
+        if path.name.endswith(UNFINISHED_SUFFIXES):
             notes.append(f"{path}: an unfinished WARC file (its crawl was killed or its writer "
                          "failed); read up to its last complete record. To keep it as a WARC: "
                          "`truncate -s OFFSET` it at the offset its read error gives (if any), "
