@@ -22,7 +22,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 demo-site: $(BIN)/.installed
-	$(BIN)/python -m crawler.demosite --port 8000
+	$(BIN)/python -m demosite --port 8000
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/crawl.py

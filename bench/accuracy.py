@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demosite.process import spawn  # noqa: E402
-from crawler.demosite.renderers import RENDERERS  # noqa: E402
+from demosite.process import spawn  # noqa: E402
+from demosite.renderers import RENDERERS  # noqa: E402
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
         "-s", "LOG_LEVEL=WARNING"]

@@ -30,9 +30,9 @@ from scrapy.http import HtmlResponse  # noqa: E402
 from scrapy.statscollectors import MemoryStatsCollector  # noqa: E402
 from scrapy.utils.project import get_project_settings  # noqa: E402
 
-from crawler.demosite import content  # noqa: E402
-from crawler.demosite.renderers import RENDERERS, renderer  # noqa: E402
 from crawler.spiders.thread import ThreadSpider  # noqa: E402
+from demosite import content  # noqa: E402
+from demosite.renderers import RENDERERS, renderer  # noqa: E402
 from pipelines import platforms  # noqa: E402
 
 KNOBS = ("COMMENTS_PER_PAGE", "PER_PAGE", "POSTS_PER_PAGE", "MAX_COMMENTS")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crawler.demosite.process import spawn
+from demosite.process import spawn
 from tests.hostile import HostileServer, hostile_server
 
 ROOT = Path(__file__).resolve().parents[1]

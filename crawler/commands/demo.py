@@ -1,9 +1,15 @@
-"""`threadwarc demo`: serve the bundled demo site, crawl and archive it, print a summary."""
+"""`threadwarc demo`: serve the demo site, crawl and archive it, print a summary.
+
+The demo site (demosite/) is not part of the installed package: it runs from the source tree,
+found as the folder of the closest scrapy.cfg (the project Scrapy found from the working
+directory) or the folder above the crawler package (a checkout, or an editable install).
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -11,17 +17,47 @@ from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.utils.conf import closest_scrapy_cfg
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.demosite.process import spawn
-from crawler.demosite.renderers import RENDERERS
+import crawler
 from crawler.extensions import WarcWriterExtension
 
 if TYPE_CHECKING:
     import argparse
 
+NO_DEMO_SITE = ("the demo site (demosite/) is not installed with threadwarc: run `threadwarc demo` "
+                "in a clone of the threadwarc repository")
 
-def start_demo_site(*args: str) -> tuple[subprocess.Popen[bytes], str]:
+
+def demo_site_root() -> Path | None:
+    """The source tree holding demosite/, or None for an installed copy without one."""
+    candidates = [Path(cfg).parent] if (cfg := closest_scrapy_cfg()) else []
+    candidates.append(Path(crawler.__file__).resolve().parents[1])
+    return next((root for root in candidates if (root / "demosite" / "__main__.py").is_file()), None)
+
+
+def import_demo_site(root: Path) -> None:
+    """Makes `demosite` importable in this process only, from the source tree found."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+
+def demo_platforms(root: Path | None) -> list[str] | None:
+    """The demo site's renderers, read from its own table (None without a source tree)."""
+    if root is None:
+        return None
+    import_demo_site(root)
+    from demosite.renderers import RENDERERS
+
+    return sorted(RENDERERS)
+
+
+def start_demo_site(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m demosite ARGS...` from the source tree, in a process of its own."""
+    import_demo_site(root)
+    from demosite.process import spawn
+
     try:
         return spawn(*args)
     except RuntimeError as exc:
@@ -32,31 +68,36 @@ class Command(ScrapyCommand):
     requires_project = True
 
     def short_desc(self) -> str:
-        return "Serve the bundled demo site, crawl and archive it, then print a summary"
+        return "Serve the demo site (from the source tree), crawl and archive it, then print a summary"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--warc-dir", default="warc/demo", help="WARC output (default: %(default)s)")
         parser.add_argument("--dataset-dir", default="datasets/demo",
                             help="published dataset (default: %(default)s)")
-        parser.add_argument("--platform", default="drupal7", choices=sorted(RENDERERS),
+        self.demo_root = demo_site_root()
+        parser.add_argument("--platform", default="drupal7", choices=demo_platforms(self.demo_root),
                             help="which platform's markup the demo site uses (default: %(default)s)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        if self.demo_root is None:
+            raise UsageError(NO_DEMO_SITE)
         if not opts.loglevel and not opts.nolog:  # a summary, not a crawl log, unless asked
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
         assert self.settings is not None
+        assert self.demo_root is not None  # process_options said so otherwise
         warc_dir = Path(opts.warc_dir)
         self.settings.set("WARC_DIR", str(warc_dir), priority="cmdline")
         self.settings.set("DATASET_DIR", opts.dataset_dir, priority="cmdline")
         with tempfile.TemporaryDirectory() as tmp:
             truth_file = Path(tmp) / "truth.json"
-            server, base = start_demo_site("--platform", opts.platform, "--truth", str(truth_file))
+            server, base = start_demo_site(self.demo_root, "--platform", opts.platform, "--truth",
+                                           str(truth_file))
             seeds = ",".join(json.loads(truth_file.read_text(encoding="utf-8"))["seeds"].values())
         try:
             print(f"Demo site ({opts.platform}) at {base}; crawling it into {warc_dir}/ ...",

@@ -19,6 +19,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.signals import fetch_failed
 from pipelines import platforms
+from pipelines.platforms import Page
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -106,18 +107,18 @@ class ThreadSpider(Spider):
         elif head.startswith(_FEED_ROOTS):
             yield from self._from_feed(response, body or b"")
         elif isinstance(response, HtmlResponse):
-            tree = response.selector.root
-            platform = platforms.detect(tree, response.url)
-            if platform.is_article(tree, response.url):
-                yield from self._article(response, tree, platform, known=True)
+            page = Page.from_response(response)
+            hints = platforms.detect(page).hints
+            if _is_article(hints, page):
+                yield from self._article(page, hints, known=True)
                 return
-            links = platform.article_links(tree, response.url)
+            links = hints.article_links(page)
             self.logger.info(
-                "Index %s (%s): %d article links", response.url, platform.name, len(links)
+                "Index %s (%s): %d article links", response.url, hints.name, len(links)
             )
-            yield from self._follow(platform, links, self.parse_article)
+            yield from self._follow(hints, links, self.parse_article)
             if index_page + 1 < self.max_index_pages:
-                for url in self._scoped(platform, platform.index_pages(tree, response.url)):
+                for url in self._scoped(hints, hints.index_pages(page)):
                     yield Request(url, callback=self.parse_seed, errback=self.failed,
                                   cb_kwargs={"index_page": index_page + 1})
         else:
@@ -132,35 +133,32 @@ class ThreadSpider(Spider):
         if not isinstance(response, HtmlResponse):
             self.logger.info("Not HTML, archived only: %s", response.url)
             return
-        tree = response.selector.root
-        yield from self._article(response, tree, platforms.detect(tree, response.url))
+        page = Page.from_response(response)
+        yield from self._article(page, platforms.detect(page).hints)
 
-    def _article(self, response: Response, tree: Any, platform: platforms.Platform, *,
-                 known: bool = False) -> Iterator[Request]:
+    def _article(self, page: Page, hints: platforms.Hints, *, known: bool = False
+                 ) -> Iterator[Request]:
         """`known`: the caller has already seen it is an article."""
-        if not known and not platform.is_article(tree, response.url):
-            self.logger.info("No article found at %s (%s)", response.url, platform.name)
+        if not known and not _is_article(hints, page):
+            self.logger.info("No article found at %s (%s)", page.url, hints.name)
             return
         self.crawler.stats.inc_value("thread/articles")
-        self.crawler.stats.inc_value(f"thread/platform/{platform.name}")
-        pages = self._bounded(platform.thread_pages(tree, response.url), response.url)
-        yield from self._follow(platform, pages, self.parse_thread_page, {"hops": 1})
-        yield from self._follow(platform, platform.permalinks(tree, response.url),
-                                self.parse_permalink)
+        self.crawler.stats.inc_value(f"thread/platform/{hints.name}")
+        pages = self._bounded(hints.thread_pages(page), page.url)
+        yield from self._follow(hints, pages, self.parse_thread_page, {"hops": 1})
+        yield from self._follow(hints, hints.permalinks(page), self.parse_permalink)
 
     def parse_thread_page(self, response: Response, hops: int = 1) -> Iterator[Request]:
         """Platforms that link only the next page ("More", "next", "continue this thread")
         are walked page by page, at most THREAD_MAX_THREAD_PAGES hops from the article."""
         self.crawler.stats.inc_value("thread/thread_pages")
         if isinstance(response, HtmlResponse):
-            tree = response.selector.root
-            platform = platforms.detect(tree, response.url)
+            page = Page.from_response(response)
+            hints = platforms.detect(page).hints
             if hops < self.max_thread_pages:
-                pages = self._bounded(platform.thread_pages(tree, response.url), response.url,
-                                      article=False)
-                yield from self._follow(platform, pages, self.parse_thread_page, {"hops": hops + 1})
-            yield from self._follow(platform, platform.permalinks(tree, response.url),
-                                    self.parse_permalink)
+                pages = self._bounded(hints.thread_pages(page), response.url, article=False)
+                yield from self._follow(hints, pages, self.parse_thread_page, {"hops": hops + 1})
+            yield from self._follow(hints, hints.permalinks(page), self.parse_permalink)
 
     def parse_permalink(self, response: Response) -> Iterator[Request]:
         """Archived for its own URL; its content is a thread page we already follow."""
@@ -202,7 +200,7 @@ class ThreadSpider(Spider):
         locs = [response.urljoin(entry["loc"].strip()) for entry in sitemap if entry.get("loc")]
         self.logger.info("Sitemap %s (%s): %d entries", response.url, sitemap.type, len(locs))
         callback = self.parse_seed if sitemap.type == "sitemapindex" else self.parse_article
-        yield from self._follow(platforms.GENERIC, locs, callback)
+        yield from self._follow(platforms.GENERIC.hints, locs, callback)
 
     def _from_feed(self, response: Response, body: bytes) -> Iterator[Request]:
         parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
@@ -216,7 +214,7 @@ class ThreadSpider(Spider):
             "[not(@rel) or @rel='alternate']/@href"
         )
         self.logger.info("Feed %s: %d entries", response.url, len(links))
-        yield from self._follow(platforms.GENERIC, [response.urljoin(str(x).strip()) for x in links],
+        yield from self._follow(platforms.GENERIC.hints, [response.urljoin(str(x).strip()) for x in links],
                                 self.parse_article)
 
     def _in_scope(self, url: str) -> bool:
@@ -235,21 +233,21 @@ class ThreadSpider(Spider):
             self._scope[authority] = inside
         return inside
 
-    def _scoped(self, platform: platforms.Platform, urls: Iterable[str]) -> Iterator[str]:
+    def _scoped(self, hints: platforms.Hints, urls: Iterable[str]) -> Iterator[str]:
         stats = self.crawler.stats
         for url in urls:
             if not self._in_scope(url):
                 stats.inc_value("thread/offsite_skipped")
                 self.logger.debug("Off-site, not followed: %s", url)
-            elif platform.is_trap(url):  # the page's own platform knows its traps
+            elif hints.is_trap(url):  # the page's own platform knows its traps
                 stats.inc_value("thread/traps_skipped")
                 self.logger.debug("Trap, not followed: %s", url)
             else:
                 yield url
 
-    def _follow(self, platform: platforms.Platform, urls: Iterable[str], callback: Any,
+    def _follow(self, hints: platforms.Hints, urls: Iterable[str], callback: Any,
                 cb_kwargs: dict[str, Any] | None = None) -> Iterator[Request]:
-        for url in self._scoped(platform, urls):
+        for url in self._scoped(hints, urls):
             yield Request(url, callback=callback, errback=self.failed, cb_kwargs=cb_kwargs)
 
     # -- errors --------------------------------------------------------------------------------
@@ -270,6 +268,12 @@ class ThreadSpider(Spider):
         if not failure.check(HttpError, IgnoreRequest):
             self.crawler.signals.send_catch_log(
                 signal=fetch_failed, request=failure.request, error=_describe(failure))
+
+
+def _is_article(hints: platforms.Hints, page: Page) -> bool:
+    """The platform's hints say so, or the page does in machine-readable form (a custom
+    theme the hints do not know must not lose its article)."""
+    return hints.is_article(page) or page.article_evidence is not None
 
 
 def _describe(failure: Failure) -> str:

@@ -62,6 +62,7 @@ def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[di
             "comment_id": c.comment_id,
             "parent_id": c.parent_id,
             "author": clean(c.author),
+            "author_name": clean(c.author_name),
             "published": c.published,
             "text": clean(c.text),
             "permalink": c.permalink,
@@ -81,6 +82,7 @@ def assemble(key: str, pages: list[PageResult]) -> tuple[dict[str, Any], list[di
         "canonical_url": key,  # what all pages of the thread share; comments' article_url
         "title": clean(fields.get("title")),
         "author": clean(fields.get("author")),
+        "author_name": clean(fields.get("author_name")),
         "published": fields.get("published"),
         "date": fields.get("date"),
         "site_name": fields.get("site_name"),
@@ -104,11 +106,15 @@ def _main_order(page: PageResult) -> tuple[Any, ...]:
     return (KIND_RANK[page.kind], page.page, _neg(cap.fetch_time), cap.warc_file, cap.offset)
 
 
+# What the article's pages say of its thread, the most telling first: any page with the thread
+# in its HTML makes comment_count real (0 included); else a script loads it; else a page may
+# hold one no parser reads; else there is no comment section at all.
+STATUSES = ("html", "not_in_html", "unparsed", "none")
+
+
 def _status(pages: list[PageResult]) -> str:
-    """`html`: the thread was in the pages (comment_count is real, 0 included); otherwise
-    why the count cannot be trusted (`not_in_html`, `unknown_platform`)."""
     statuses = {p.comments_status for p in pages}
-    return "html" if "html" in statuses else min(statuses)
+    return next((s for s in STATUSES if s in statuses), "unparsed")
 
 
 def _walk(ordered: list[tuple[Comment, PageResult]]) -> list[tuple[Comment, PageResult]]:

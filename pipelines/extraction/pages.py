@@ -9,30 +9,29 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from pipelines import platforms
-from pipelines.platforms.base import Comment
+from pipelines.platforms import ArticleMeta, Comment, Page
 
 from .warc import Capture, HtmlDoc
 
 logger = logging.getLogger(__name__)
 
 KIND_RANK = {"article": 0, "thread": 1, "permalink": 2}
-# huge_tree: libxml2 stops at a nesting depth of 256 without it (2048 with it) and drops the
-# rest of the page, comments included; its other limits guard sizes DATASET_MAX_PAGE_BYTES caps.
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False,
-                               huge_tree=True)
 MAX_DEPTH = 2048  # libxml2's XML_PARSE_HUGE depth limit
 # Would libxml2's default parser (trafilatura's) stop in this tree? It does at element depth 257.
 _TOO_DEEP_FOR_DEFAULT = etree.XPath("boolean(" + "/*" * 257 + ")")
+NO_SIGNS = "no-article-signs: no platform, no machine-readable article, no main text"
 
 
 @dataclass(slots=True)
 class PageResult:
+    """Everything one analysis of a page found. An article page's `body` (trafilatura, the
+    costly part) is added by a later step, which needs only `thread_xpath`."""
+
     capture: Capture
     key: str  # the article this page belongs to
     kind: str  # article | thread | permalink
@@ -41,7 +40,44 @@ class PageResult:
     comments_status: str
     comments: list[Comment] = field(default_factory=list)
     threaded: bool = True  # the platform's: is the thread order a depth-first walk?
-    article: dict[str, Any] | None = None  # trafilatura's fields, on the article's own page
+    meta: ArticleMeta | None = None  # on the article's own page: what its markup states
+    evidence: str | None = None  # why it is an article; None: the platform's hints alone
+    # Only trafilatura can tell: a page no platform claims and with no machine-readable sign
+    confirm: bool = False
+    thread_xpath: str | None = None
+    deep: bool = False  # deeper than trafilatura's parser reads: it gets our tree
+    article: dict[str, Any] | None = None  # the article's fields, once its body is read
+
+
+@dataclass
+class Tally:
+    """What a step counted and which records it could not use, returned with its results."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[Capture, str]] = field(default_factory=list)
+    set_aside: list[tuple[Capture, str]] = field(default_factory=list)  # not articles, why
+
+    def fail(self, cap: Capture, reason: str) -> None:
+        self.counts["extract/pages_failed"] += 1
+        self.failures.append((cap, reason))
+
+    def not_article(self, cap: Capture, reason: str) -> None:
+        self.counts["extract/pages_not_articles"] += 1
+        self.counts[f"extract/not_articles/{reason.split(':')[0]}"] += 1
+        self.set_aside.append((cap, reason))
+
+    def merge(self, other: Tally) -> None:
+        self.counts.update(other.counts)
+        self.failures += other.failures
+        self.set_aside += other.set_aside
+
+    def log(self) -> None:
+        for cap, reason in self.failures:
+            logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
+        for cap, reason in self.set_aside:
+            logger.info("Not an article: %s (%s)", cap.url, reason)
+        self.failures.clear()
+        self.set_aside.clear()
 
 
 class PageTimeout(Exception):
@@ -67,66 +103,122 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def extract_page(doc: HtmlDoc, *, with_article: bool = True,
-                 counts: Counter[str] | None = None) -> PageResult | None:
-    """None when the page is no article (or not HTML lxml can read). `with_article=False`
-    skips trafilatura (the costly part), for a caller that schedules it separately.
+def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
+    """The one analysis of a page: platform, kind, comments, what the markup says of the
+    article. None when it is no article (counted and noted in `tally` with the reason).
 
     A page nested deeper than MAX_DEPTH keeps what came before that depth: logged with its
-    record and counted in `counts` as `extract/pages_cut_deep` (an article page's once, with
-    its article)."""
-    url = doc.capture.url
-    tree = lxml.html.document_fromstring(doc.html.encode("utf-8"), parser=_PARSER)
-    if tree is None:
+    record and counted as `extract/pages_cut_deep`."""
+    cap = doc.capture
+    url = cap.url
+    page = Page.parse(url, doc.html)
+    if page is None:
+        tally.not_article(cap, "empty: no HTML document in it")
         return None
-    cut_deep = any("Excessive depth" in e.message for e in _PARSER.error_log)
-    platform = platforms.detect(tree, url)
-    page = platform.page_number(tree, url)
-    key = platform.article_key(tree, url)
-    if platform.permalink_comment_id(url) is not None:
+    platform = platforms.detect(page)
+    hints, thread = platform.hints, platform.thread
+    evidence = None
+    if not hints.is_article(page):
+        # Never drop an article: a page that says it is one keeps its row whatever the
+        # platform's hints think (a custom theme, a layout the hints do not know).
+        evidence = page.article_evidence
+        if evidence is None and platform is not platforms.GENERIC:
+            tally.not_article(cap, f"{platform.name}: not an article or thread page")
+            return None
+    number = hints.page_number(page)
+    key = hints.article_key(page)
+    if hints.permalink_comment_id(url) is not None:
         kind = "permalink"
     else:
         # The article's own URL is its article page even where it shows the newest comments
         # page (WordPress' default); other pages after the first are thread pages.
-        kind = "article" if page == 0 or urldefrag(url)[0] == key else "thread"
-    if cut_deep and (with_article or kind != "article"):
-        cap = doc.capture
+        kind = "article" if number == 0 or urldefrag(url)[0] == key else "thread"
+    if platform is platforms.GENERIC and evidence is None and kind != "article":
+        tally.not_article(cap, "no-article-signs: no platform and no machine-readable article")
+        return None
+    if page.cut_deep:
         logger.warning("%s@%d %s is nested deeper than %d elements: the text past that depth "
                        "is cut", cap.warc_file, cap.offset, url, MAX_DEPTH)
-        if counts is not None:
-            counts["extract/pages_cut_deep"] += 1
-    result = PageResult(
-        capture=doc.capture,
-        key=key,
-        kind=kind,
-        page=page,
-        platform=platform.name,
-        comments_status=platform.comments_status(tree, url),
-        threaded=platform.threaded,
-    )
-    if platform is not platforms.GENERIC and not platform.is_article(tree, url):
-        return None  # an index, a login form, a profile: not an article of this platform
-    result.comments = platform.parse(tree, url)
-    if cut_deep and result.comments:
+        tally.counts["extract/pages_cut_deep"] += 1
+    comments = thread.parse(page)
+    if page.cut_deep and comments:
         # the parser stopped inside the page: the last comment read may be cut off mid-way,
         # and no row is better than a wrong one (those after it were never read)
-        result.comments = result.comments[:-1]
-    if kind == "article" and with_article:
-        result.article = article_fields(doc, platform, tree)
-        if result.article is None and platform is platforms.GENERIC:
-            return None  # trafilatura found no main text: not an article
+        comments = comments[:-1]
+    tally.counts["extract/pages"] += 1
+    return PageResult(
+        capture=cap, key=key, kind=kind, page=number, platform=platform.name,
+        comments_status=thread.comments_status(page), comments=comments,
+        threaded=thread.threaded,
+        meta=thread.article(page) if kind == "article" else None,
+        evidence=evidence,
+        confirm=platform is platforms.GENERIC and evidence is None,
+        thread_xpath=thread.thread_xpath,
+        deep=kind == "article" and bool(_TOO_DEEP_FOR_DEFAULT(page.tree)),
+    )
+
+
+def add_body(doc: HtmlDoc, result: PageResult, tally: Tally) -> bool:
+    """trafilatura's body and metadata for an article page analysed before. False when the
+    page turns out to be no article: one that needed trafilatura to confirm it and did not
+    get a dated, titled text from it."""
+    fields = body_fields(doc, result.thread_xpath, deep=result.deep)
+    if result.confirm and not confirmed(fields, doc.capture.url):
+        tally.not_article(doc.capture, NO_SIGNS)
+        return False
+    result.article = merge_fields(result.meta, fields)
+    return True
+
+
+def confirmed(fields: dict[str, Any] | None, url: str) -> bool:
+    """A page no platform claims and with no article sign is an article when trafilatura
+    finds main text in it, unless it is the site's front page or calls itself a website
+    (og:type) without a date: index and section pages, not stories."""
+    if not fields or not fields.get("text"):
+        return False
+    if urlsplit(url).path in ("", "/"):
+        return False
+    return not (fields.get("pagetype") == "website" and not fields.get("date"))
+
+
+def merge_fields(meta: ArticleMeta | None, fields: dict[str, Any] | None) -> dict[str, Any]:
+    """The platform's and the markup's statements first, trafilatura's for what they leave."""
+    meta = meta or ArticleMeta()
+    got = fields or {}
+    return {
+        "title": meta.title or got.get("title"),
+        "author": meta.author or got.get("author"),
+        "author_name": meta.author_name,
+        "date": got.get("date") or (meta.published.date().isoformat() if meta.published else None),
+        "published": meta.published,
+        "site_name": meta.site_name or got.get("sitename"),
+        "language": got.get("language") or meta.language,
+        "description": got.get("description"),
+        "text": (fields.get("text") or "") if fields else None,  # None: trafilatura failed
+    }
+
+
+def extract_page(doc: HtmlDoc, tally: Tally | None = None) -> PageResult | None:
+    """Analysis and, for an article page, its body: both steps for one page."""
+    tally = tally if tally is not None else Tally()
+    result = analyse(doc, tally)
+    if result is not None and result.kind == "article" and not add_body(doc, result, tally):
+        return None
     return result
 
 
-def article_fields(doc: HtmlDoc, platform: platforms.Platform, tree: Any) -> dict[str, Any] | None:
+def body_fields(doc: HtmlDoc, thread_xpath: str | None, *, deep: bool = False
+                ) -> dict[str, Any] | None:
     """trafilatura, told the fetch date (so "today" never leaks in) and where the thread is."""
     import trafilatura  # ~1 s to import: only in the processes that extract
 
     cap = doc.capture
+    source: Any = doc.html
     # trafilatura parses the string with its own parser, after repairs (control characters,
     # `<html/>`) our tree lacks; it would cut a page nested deeper than 256: give it our tree
-    # (it copies it) for those.
-    source = tree if _TOO_DEEP_FOR_DEFAULT(tree) else doc.html
+    # (it copies it) for those, the one case where a page is parsed twice.
+    if deep and (page := Page.parse(cap.url, doc.html)) is not None:
+        source = page.tree
     extracted = trafilatura.bare_extraction(
         source,
         url=cap.url,
@@ -135,7 +227,7 @@ def article_fields(doc: HtmlDoc, platform: platforms.Platform, tree: Any) -> dic
         deduplicate=False,  # repeated boilerplate across pages must not blank a body
         date_extraction_params={"max_date": cap.fetch_time[:10], "original_date": True,
                                 "extensive_search": True, "outputformat": "%Y-%m-%d"},
-        prune_xpath=platform.thread_xpath or None,
+        prune_xpath=thread_xpath or None,
     )
     if extracted is None:
         return None
@@ -144,9 +236,9 @@ def article_fields(doc: HtmlDoc, platform: platforms.Platform, tree: Any) -> dic
         "title": fields.get("title"),
         "author": fields.get("author"),
         "date": fields.get("date"),
-        "published": platform.published(tree, cap.url),
-        "site_name": platform.site_name(tree, cap.url) or fields.get("sitename"),
-        "language": fields.get("language") or tree.get("lang") or tree.get("xml:lang") or None,
+        "sitename": fields.get("sitename"),
+        "language": fields.get("language"),
         "description": fields.get("description"),
+        "pagetype": fields.get("pagetype"),
         "text": fields.get("text") or "",
     }

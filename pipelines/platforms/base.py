@@ -1,4 +1,4 @@
-"""The per-platform interface: how to find articles, thread pages, permalinks and traps."""
+"""The per-platform contracts: crawl hints (what to follow) and thread parsers (what a page says)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 from weakref import WeakKeyDictionary
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+if TYPE_CHECKING:
+    from .page import Page
 
 _BLOCKS = {"p", "div", "blockquote", "ul", "ol", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
            "table", "tr", "dl", "dt", "dd", "figure", "figcaption", "section", "article"}
@@ -31,6 +34,7 @@ class Comment:
     order: int  # document order on its page
     parent_known: bool = True  # False: a reply whose parent the page does not name
     confidence: str = "high"
+    author_name: str | None = None  # a full name shown beside the username, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,81 +182,121 @@ def has_class(cls: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')"
 
 
-class Platform:
-    """One site platform. Stateless; every method takes an already parsed page."""
+class Hints:
+    """Crawl hints: what the spider needs to stay on an article's thread. Cheap (a few
+    XPaths or one pass over the tree), they never parse comments. Every method but the
+    URL-only ones takes an already analysed Page."""
 
     name: ClassVar[str] = "generic"
-    # Where the comment thread sits in a page: pruned before the article body is extracted.
-    thread_xpath: ClassVar[str | None] = None
-    # Nested display (replies under their parent, pages continuing one depth-first walk): the
-    # thread order is that walk over the merged tree. False for flat, chronological threads.
-    threaded: ClassVar[bool] = True
 
-    def detect(self, tree: HtmlElement, url: str) -> bool:
+    def detect(self, page: Page) -> bool:
         """Does this page come from this platform?"""
         return True
 
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
+    def is_article(self, page: Page) -> bool:
         """Is this the page of one article (or a page of its comment thread)?"""
         return False
 
-    def canonical_url(self, tree: HtmlElement, url: str) -> str:
-        """The page's canonical URL, if it names one on its own host (a page cannot file its
-        comments under another site's article); else the page URL."""
-        own = _host(url)
-        hrefs = [href for rel, href in signals(tree).links if rel == "canonical"]
-        same_host = (u for u in absolute(url, hrefs) if _host(u) == own)
-        return next(same_host, urldefrag(url)[0])
-
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
+    def article_links(self, page: Page) -> list[str]:
         """Articles listed on an index or section page."""
         return []
 
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
+    def index_pages(self, page: Page) -> list[str]:
         """Further pages of an index or section page."""
         return []
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> Iterable[str]:
+    def thread_pages(self, page: Page) -> Iterable[str]:
         """Every other page of this article's comment thread, in page order. May be lazy (a
         pager can claim 200,000 pages): the spider takes at most THREAD_MAX_THREAD_PAGES."""
         return []
 
-    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        """The permalink of each comment on this page."""
+    def permalinks(self, page: Page) -> list[str]:
+        """The permalink of each comment on this page, from its links alone."""
         return []
 
     def is_trap(self, url: str) -> bool:
         """Links a crawler must never follow: reply forms, logins, sort orders, calendars."""
         return False
 
-    def article_key(self, tree: HtmlElement, url: str) -> str:
-        """The URL that names the article this page belongs to (pages of a thread share it)."""
-        return self.canonical_url(tree, url)
-
-    def published(self, tree: HtmlElement, url: str) -> datetime | None:
-        """The article's publication time, when the page states it with a timezone."""
-        values = tree.xpath(
-            "//meta[@property='article:published_time' or @itemprop='datePublished']/@content"
-        )
-        return next(filter(None, map(utc, values)), None)
-
-    def site_name(self, tree: HtmlElement, url: str) -> str | None:
-        names = tree.xpath("//meta[@property='og:site_name']/@content")
-        return names[0].strip() if names and names[0].strip() else None
-
     def permalink_comment_id(self, url: str) -> str | None:
         """The comment a permalink URL points at, from the URL alone."""
         return None
 
-    def page_number(self, tree: HtmlElement, url: str) -> int:
+    def canonical_url(self, page: Page) -> str:
+        """The page's canonical URL, if it names one on its own host (a page cannot file its
+        comments under another site's article); else the page URL."""
+        own = _host(page.url)
+        hrefs = [href for rel, href in page.signals.links if rel.lower() == "canonical"]
+        same_host = (u for u in absolute(page.url, hrefs) if _host(u) == own)
+        return next(same_host, urldefrag(page.url)[0])
+
+    def article_key(self, page: Page) -> str:
+        """The URL that names the article this page belongs to (pages of a thread share it)."""
+        return self.canonical_url(page)
+
+    def page_number(self, page: Page) -> int:
         """Which page of the comment thread this is (0-based)."""
         return 0
 
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        """`html` when the thread is in the page; `not_in_html` when a script loads it;
-        `unknown_platform` when no parser knows the markup (no comments are reported)."""
-        return "unknown_platform"
 
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+class ThreadParser:
+    """Extraction: the comments of one page and what the platform says of its article."""
+
+    # Where the comment thread sits in a page: pruned before the article body is extracted.
+    thread_xpath: ClassVar[str | None] = None
+    # Nested display (replies under their parent, pages continuing one depth-first walk): the
+    # thread order is that walk over the merged tree. False for flat, chronological threads.
+    threaded: ClassVar[bool] = True
+
+    def comments_status(self, page: Page) -> str:
+        """`html` when the thread is in the page (no comments is then a real 0);
+        `not_in_html` when a script loads it; `none` when the page has no comment section;
+        `unparsed` when it may have one no parser reads (no comments are reported)."""
+        return "unparsed"
+
+    def parse(self, page: Page) -> list[Comment]:
         """The comments on this page, in document order. Prefer none to wrong ones."""
         return []
+
+    def article(self, page: Page) -> ArticleMeta:
+        """What the platform states of the article: headline, author, time, site."""
+        return ArticleMeta(
+            title=page.headline,
+            author=None,
+            published=published(page),
+            site_name=page.meta.get("og:site_name"),
+            language=page.tree.get("lang") or page.tree.get("xml:lang") or None,
+        )
+
+
+@dataclass(slots=True)
+class ArticleMeta:
+    """The article's fields a platform or the page's metadata states; trafilatura fills the
+    body, and what these leave empty."""
+
+    title: str | None = None
+    author: str | None = None  # the name the platform shows for the author's comments too
+    published: datetime | None = None
+    site_name: str | None = None
+    author_name: str | None = None  # a full name shown beside the username, if any
+    language: str | None = None  # as the page declares it (<html lang>)
+
+
+def published(page: Page) -> datetime | None:
+    """The publication time the page states with a timezone (Open Graph, schema.org)."""
+    from .page import ARTICLE_TYPES, schema_types
+
+    values = [node.get("datePublished") for node in page.jsonld
+              if schema_types(node.get("@type")) & ARTICLE_TYPES]
+    values += [page.meta.get("article:published_time")]
+    values += page.tree.xpath("//meta[@itemprop='datePublished']/@content")
+    return next(filter(None, map(utc, (v for v in values if isinstance(v, str)))), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A platform: its crawl hints and its thread parser. The spider only sees `hints`."""
+
+    name: str
+    hints: Hints
+    thread: ThreadParser

@@ -8,17 +8,18 @@ known only when it quotes exactly one post of its own topic (`aside.quote[data-p
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
-from weakref import WeakKeyDictionary
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
+from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .page import Page
 
 # [/subfolder]/t/{slug}/{topic id}[/{post number}]: a topic, or the view of one of its posts
 _TOPIC = re.compile(r"^(?P<topic>(?:/[\w.~-]+)*?/t/[^/]+/(?P<id>\d+))(?:/(?P<post>\d+))?/?$")
 _NUMBER = re.compile(r"#?\s*(\d+)")
+_FULL_NAME = re.compile(r"^\((.+)\)$", re.DOTALL)  # "(Full Name)" after the username's link
 # Forms, accounts, searches and alternative views of what the topic pages already hold.
 _TRAP_PATH = re.compile(
     r"^/(?:login|signup|session|auth|u|users|my|raw|search|badges|email|password-reset"
@@ -26,6 +27,7 @@ _TRAP_PATH = re.compile(
 )
 _TRAP_QUERY = {"order", "ascending", "print", "api_key"}
 _POST = has_class("post")
+_OUTSIDE = f"[not(ancestor::div[{_POST}])]"  # in a post's header, not quoted in its text
 # Comments, post metadata, pagers and "Related topics": everything around the first post's text.
 _AROUND = (
     f"//div[{has_class('crawler-post')}][.//span[@itemprop='position']"
@@ -34,6 +36,23 @@ _AROUND = (
     f" | //div[@role='navigation'] | //*[@id='related-topics']"
     f" | //div[{has_class('crawler-linkback-list')}]"
 )
+_FORUM_POSTING = "contains(@itemtype, 'DiscussionForumPosting')"
+# The topic's title as stored: the microdata headline (once in the topic's scope in 3.x, in every
+# post in 2.x) and og:title hold it whole, quotes included; then the `<h1>` (the "fancy" title, with
+# typographic quotes). Not trafilatura's: on a page whose head names no title it reads JSON-LD,
+# HTML-unescapes the whole script first (an escaped `\u0026quot;` anywhere in it turns into a
+# bare `"`), and when that no longer parses falls back on `"headline": ?"([^"\\]+)`,
+# which ends at the title's first `\"`: 'Scheduled backups to USB drive fail with'.
+_HEADLINE = etree.XPath(f"//meta[@itemprop='headline'][ancestor::*[{_FORUM_POSTING}]]/@content")
+_H1 = etree.XPath("//*[@id='topic-title']//h1")
+# On a page without post 1 the topic's scope names its author (3.x): a child of the scope.
+_TOPIC_AUTHOR = etree.XPath(f"//*[{_FORUM_POSTING}]/*[@itemprop='author']")
+_AUTHOR = etree.XPath(  # the username; a display name may follow it as "(Full Name)"
+    f".//*[@itemprop='author']{_OUTSIDE}//*[@itemprop='name']"
+    f" | .//*[@itemprop='author']{_OUTSIDE}[not(.//*[@itemprop='name'])]"
+)
+
+_canonical = Hints().canonical_url  # Discourse names its canonical as every platform does
 
 
 def _page_of(url: str) -> int:
@@ -55,15 +74,72 @@ def _with_page(topic: str, page: int) -> str:
     return f"{topic}?page={page}" if page > 1 else topic
 
 
-_POSTS: WeakKeyDictionary[HtmlElement, list[tuple[int, HtmlElement]]] = WeakKeyDictionary()
+def _clean(text: str | None) -> str | None:
+    return " ".join((text or "").split()) or None
 
-class Discourse(Platform):
+
+def _posts(page: Page) -> list[tuple[int, HtmlElement]]:
+    """(post number, post element) in document order; posts without a number are skipped.
+    Once per page: detection, thread pages, permalinks and the parser all ask."""
+    if (known := page.memo.get("discourse.posts")) is not None:
+        return known
+    out: list[tuple[int, HtmlElement]] = []
+    seen: set[HtmlElement] = set()  # elements, not getpath(): that is linear per call
+    for span in page.tree.xpath("//span[@itemprop='position']"):  # list items use <meta> for it
+        boxes = span.xpath(f"ancestor::div[{has_class('crawler-post')}][1]") or span.xpath(
+            "ancestor::div[@itemscope][1]")  # before 2019 posts had no crawler-post class
+        if not boxes or not boxes[0].xpath(f"./div[{_POST}]"):
+            continue
+        box, m = boxes[0], _NUMBER.fullmatch(span.text_content().strip())
+        anchor = box.get("id") or ""
+        if not m or (anchor.startswith("post_") and anchor != f"post_{m.group(1)}"):
+            continue  # no number, or two that disagree
+        if box not in seen:
+            seen.add(box)
+            out.append((int(m.group(1)), box))
+    page.memo["discourse.posts"] = out
+    return out
+
+
+def _topic(page: Page) -> str | None:
+    """The topic's URL, from the canonical (a post's view names its page) or the page URL."""
+    if "discourse.topic" not in page.memo:
+        candidates = (_canonical(page), page.url)
+        page.memo["discourse.topic"] = next(filter(None, map(_topic_url, candidates)), None)
+    return page.memo["discourse.topic"]
+
+
+def _author(element: HtmlElement | None) -> tuple[str | None, str | None]:
+    """(username, full name) in a post's header or the topic's author element: the username
+    (`itemprop=name`; before 2019 the author element itself), then "(Full Name)" right after
+    the link to the user's page when the forum shows names."""
+    if element is None:
+        return None, None
+    if element.get("itemprop") == "author":  # the topic's own author element
+        names = element.xpath(".//*[@itemprop='name']") or [element]
+    else:
+        names = _AUTHOR(element)
+    if not names:
+        return None, None
+    name = names[0]
+    user = _clean(name.get("content") if name.tag == "meta" else name.text_content())
+    if user is None:
+        return None, None
+    link = next(name.iterancestors("a"), name)
+    m = _FULL_NAME.match((link.tail or "").strip())
+    return user, _clean(m.group(1)) if m else None
+
+
+def _times(box: HtmlElement) -> list[str]:
+    return box.xpath(f".//time[@datetime]{_OUTSIDE}/@datetime"
+                     f" | .//meta[@itemprop='datePublished']{_OUTSIDE}/@content")
+
+
+class DiscourseHints(Hints):
     name = "discourse"
-    threaded = False  # posts in time order; replies only point back at what they answer
-    thread_xpath = _AROUND
 
-    def detect(self, tree: HtmlElement, url: str) -> bool:
-        sig = signals(tree)  # a necessary condition first: no full-page XPath on other sites
+    def detect(self, page: Page) -> bool:
+        tree, sig = page.tree, page.signals  # a necessary condition first: no full-page XPath elsewhere
         if not (any("Discourse" in g for g in sig.generators)
                 or sig.meta_names & {"discourse_theme_id", "discourse_current_homepage"}
                 or ("main-outlet" in sig.ids and sig.classes & {"crawler-post", "topic-list"})):
@@ -78,68 +154,41 @@ class Discourse(Platform):
             f" | //*[@id='main-outlet']//table[{has_class('topic-list')}]"
         ))
 
-    def _posts(self, tree: HtmlElement) -> list[tuple[int, HtmlElement]]:
-        """(post number, post element) in document order; posts without a number are skipped.
-        Once per tree: detection, thread pages, permalinks and the parser all ask."""
-        if (known := _POSTS.get(tree)) is not None:
-            return known
-        out: list[tuple[int, HtmlElement]] = []
-        seen: set[HtmlElement] = set()  # elements, not getpath(): that is linear per call
-        for span in tree.xpath("//span[@itemprop='position']"):  # list items use <meta> for it
-            boxes = span.xpath(f"ancestor::div[{has_class('crawler-post')}][1]") or span.xpath(
-                "ancestor::div[@itemscope][1]")  # before 2019 posts had no crawler-post class
-            if not boxes or not boxes[0].xpath(f"./div[{_POST}]"):
-                continue
-            box, m = boxes[0], _NUMBER.fullmatch(span.text_content().strip())
-            anchor = box.get("id") or ""
-            if not m or (anchor.startswith("post_") and anchor != f"post_{m.group(1)}"):
-                continue  # no number, or two that disagree
-            if box not in seen:
-                seen.add(box)
-                out.append((int(m.group(1)), box))
-        _POSTS[tree] = out
-        return out
+    def is_article(self, page: Page) -> bool:
+        return bool(_posts(page))
 
-    def _topic(self, tree: HtmlElement, url: str) -> str | None:
-        for candidate in (self.canonical_url(tree, url), url):
-            if topic := _topic_url(candidate):
-                return topic
-        return None
-
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
-        return bool(self._posts(tree))
-
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
+    def article_links(self, page: Page) -> list[str]:
         # Topic lists link each topic, and its last pages when it has several ("page-links").
-        hrefs = tree.xpath(
+        hrefs = page.tree.xpath(
             f"//table[{has_class('topic-list')}]//td[{has_class('main-link')}]//a/@href"
             " | //*[@itemprop='itemListElement']//a[@itemprop='item' or @itemprop='url']/@href"
         )
-        return [u for u in dict.fromkeys(absolute(url, hrefs))
+        return [u for u in dict.fromkeys(absolute(page.url, hrefs))
                 if _topic_url(u) and not _TOPIC.match(urlsplit(u).path).group("post")]
 
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        if self.is_article(tree, url):
+    def index_pages(self, page: Page) -> list[str]:
+        if self.is_article(page):
             return []
-        hrefs = tree.xpath("//link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href")
-        return list(dict.fromkeys(absolute(url, hrefs)))
+        hrefs = page.tree.xpath(
+            "//link[@rel='next']/@href | //div[@role='navigation']//a[@rel='next']/@href")
+        return list(dict.fromkeys(absolute(page.url, hrefs)))
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
+    def thread_pages(self, page: Page) -> list[str]:
         # The crawler view links only the previous and the next page (head and footer alike).
-        topic = self._topic(tree, url)
-        if topic is None or not self.is_article(tree, url):
+        topic = _topic(page)
+        if topic is None or not self.is_article(page):
             return []
-        hrefs = tree.xpath(
+        hrefs = page.tree.xpath(
             "//link[@rel='next' or @rel='prev']/@href"
             " | //div[@role='navigation']//a[@rel='next' or @rel='prev']/@href"
         )
-        pages = {self.page_number(tree, url) + 1}
-        pages.update(max(_page_of(u), 1) for u in absolute(url, hrefs) if _topic_url(u) == topic)
+        pages = {self.page_number(page) + 1}
+        pages.update(max(_page_of(u), 1) for u in absolute(page.url, hrefs) if _topic_url(u) == topic)
         return [_with_page(topic, p) for p in sorted(pages)]
 
-    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        topic = self._topic(tree, url)
-        return [f"{topic}/{n}" for n, _ in self._posts(tree) if n > 1] if topic else []
+    def permalinks(self, page: Page) -> list[str]:
+        topic = _topic(page)
+        return [f"{topic}/{n}" for n, _ in _posts(page) if n > 1] if topic else []
 
     def is_trap(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -149,51 +198,70 @@ class Discourse(Platform):
         # `?u=name` is a topic's share link: the same page again under another URL
         return bool(keys & _TRAP_QUERY) or ("u" in keys and _TOPIC.match(parts.path) is not None)
 
-    # -- comments ------------------------------------------------------------------------------
-
-    def article_key(self, tree: HtmlElement, url: str) -> str:
-        return self._topic(tree, url) or self.canonical_url(tree, url)
-
-    def published(self, tree: HtmlElement, url: str) -> datetime | None:
-        if found := super().published(tree, url):
-            return found
-        dates = tree.xpath(
-            "//*[contains(@itemtype, 'DiscussionForumPosting')]/meta[@itemprop='datePublished']/@content")
-        dates += [t for n, box in self._posts(tree) if n == 1 for t in self._times(box)]
-        return next(filter(None, map(utc, dates)), None)
-
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        return "html"
-
     def permalink_comment_id(self, url: str) -> str | None:
         m = _TOPIC.match(urlsplit(url).path)
         return m.group("post") if m and m.group("post") and int(m.group("post")) > 1 else None
 
-    def page_number(self, tree: HtmlElement, url: str) -> int:
-        # The canonical names the page, also on a post's own URL (/t/slug/id/N).
-        page = _page_of(self.canonical_url(tree, url)) or _page_of(url)
-        return max(page - 1, 0)
+    def article_key(self, page: Page) -> str:
+        return _topic(page) or self.canonical_url(page)
 
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
-        topic = self._topic(tree, url)
+    def page_number(self, page: Page) -> int:
+        # The canonical names the page, also on a post's own URL (/t/slug/id/N).
+        number = _page_of(self.canonical_url(page)) or _page_of(page.url)
+        return max(number - 1, 0)
+
+
+class DiscourseThread(ThreadParser):
+    threaded = False  # posts in time order; replies only point back at what they answer
+    thread_xpath = _AROUND
+
+    def article(self, page: Page) -> ArticleMeta:
+        """The topic's title as stored, never the `<title>` ("topic - category - forum"), and
+        its author as the thread names posters: the username, the full name apart."""
+        meta = super().article(page)
+        titles = [*_HEADLINE(page.tree), page.meta.get("og:title"),
+                  *(h.text_content() for h in _H1(page.tree))]
+        meta.title = next(filter(None, map(_clean, titles)), None) or meta.title
+        first = next((box for n, box in _posts(page) if n == 1), None)
+        if first is not None:
+            meta.author, meta.author_name = _author(first)
+        else:  # a later page: the topic's scope names its author
+            meta.author, meta.author_name = _author(next(iter(_TOPIC_AUTHOR(page.tree)), None))
+        if meta.published is None:
+            dates = page.tree.xpath(f"//*[{_FORUM_POSTING}]/meta[@itemprop='datePublished']/@content")
+            dates += _times(first) if first is not None else []
+            meta.published = next(filter(None, map(utc, dates)), None)
+        return meta
+
+    def comments_status(self, page: Page) -> str:
+        """The crawler view holds a topic's posts (a topic of one post has a real 0); a topic
+        URL without them is the JavaScript app's shell, other pages have no thread."""
+        if _posts(page):
+            return "html"
+        return "not_in_html" if _topic_url(page.url) else "none"
+
+    def parse(self, page: Page) -> list[Comment]:
+        topic = _topic(page)
         if topic is None:
             return []
         topic_id = _TOPIC.match(urlsplit(topic).path).group("id")
         out: list[Comment] = []
-        for order, (number, box) in enumerate(self._posts(tree)):
+        for order, (number, box) in enumerate(_posts(page)):
             if number == 1:
                 continue  # the topic's first post is the article
             body = box.xpath(f"./div[{_POST}]")[0]
             parent, known = self._parent(body, topic_id, number)
+            user, full = _author(box)
             out.append(Comment(
                 comment_id=str(number),
                 parent_id=parent,
-                author=self._author(box),
-                published=next(filter(None, map(utc, self._times(box))), None),
+                author=user,
+                published=next(filter(None, map(utc, _times(box))), None),
                 text=self._text(body),
                 permalink=f"{topic}/{number}",
                 order=order,
                 parent_known=known,
+                author_name=full,
             ))
         return out
 
@@ -210,24 +278,6 @@ class Discourse(Platform):
         if len(quoted) != 1 or (parent := quoted.pop()) >= number:
             return None, False
         return (None, True) if parent == 1 else (str(parent), True)
-
-    @staticmethod
-    def _author(box: HtmlElement) -> str | None:
-        outside = f"[not(ancestor::div[{_POST}])]"
-        names = box.xpath(  # the username; a display name may follow it as "(Full Name)"
-            f".//*[@itemprop='author']{outside}//*[@itemprop='name']"
-            f" | .//*[@itemprop='author']{outside}[not(.//*[@itemprop='name'])]"
-        )
-        if not names:
-            return None
-        text = names[0].get("content") if names[0].tag == "meta" else names[0].text_content()
-        return " ".join((text or "").split()) or None
-
-    @staticmethod
-    def _times(box: HtmlElement) -> list[str]:
-        outside = f"[not(ancestor::div[{_POST}])]"
-        return box.xpath(f".//time[@datetime]{outside}/@datetime"
-                         f" | .//meta[@itemprop='datePublished']{outside}/@content")
 
     @staticmethod
     def _text(body: HtmlElement) -> str:
@@ -248,4 +298,4 @@ class Discourse(Platform):
         return block_text(clone)
 
 
-PLATFORM = Discourse()
+PLATFORMS = (Platform("discourse", DiscourseHints(), DiscourseThread()),)

@@ -11,7 +11,8 @@ import re
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, block_text, utc
+from .base import Comment, Hints, Platform, ThreadParser, block_text, utc
+from .page import Page
 
 _COMMENTY = re.compile(r"(?:^|[\s_-])comment(?:$|[\s_-]|\d)", re.IGNORECASE)
 _ID = re.compile(r"(?:comment|c|post|reply)[-_]?(\d+)$", re.IGNORECASE)
@@ -22,15 +23,32 @@ _BOILERPLATE = re.compile(
 _BLOCK_TAGS = {"article", "li", "div", "section"}
 
 
-class Generic(Platform):
+class GenericHints(Hints):
+    """A page no platform claims: an article when it says so in machine-readable form."""
+
     name = "generic"
+
+    def is_article(self, page: Page) -> bool:
+        return page.article_evidence is not None
+
+
+class GenericThread(ThreadParser):
     # whatever calls itself a comment stays out of the article body
     thread_xpath = "//*[contains(@class, 'comment') or contains(@id, 'comment')]"
 
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        return "html" if self.parse(tree, url) else "unknown_platform"
+    def comments_status(self, page: Page) -> str:
+        if self.parse(page):
+            return "html"
+        sig = page.signals  # a comment section no rule here reads, or none at all
+        return "unparsed" if any(_COMMENTY.search(v) for v in (*sig.classes, *sig.ids)) else "none"
 
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+    def parse(self, page: Page) -> list[Comment]:
+        if (known := page.memo.get("generic.comments")) is not None:
+            return known
+        page.memo["generic.comments"] = found = self._parse(page.tree)
+        return found
+
+    def _parse(self, tree: HtmlElement) -> list[Comment]:
         blocks = [el for el in tree.iter(*_BLOCK_TAGS) if self._block_id(el) is not None]
         if len(blocks) < 2:
             return []
@@ -92,6 +110,9 @@ class Generic(Platform):
             ):
                 junk.drop_tree()
         return block_text(clone)
+
+
+GENERIC = Platform("generic", GenericHints(), GenericThread())
 
 
 def _ancestors_until(node: object, stop: HtmlElement) -> list[HtmlElement]:

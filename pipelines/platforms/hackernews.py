@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urljoin, urlsplit
-from weakref import WeakKeyDictionary
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
+from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .page import Page
 
 _FAT = f"//table[{has_class('fatitem')}]//tr[{has_class('athing')}]"
 _STORY_ROW = f"tr[{has_class('athing')}][td[{has_class('title')}]][not({has_class('comtr')})]"
@@ -50,11 +50,109 @@ def hn_time(title: str | None) -> datetime | None:
     return utc(iso)
 
 
-_STORIES: WeakKeyDictionary[HtmlElement, HtmlElement | None] = WeakKeyDictionary()
+def _story(page: Page) -> HtmlElement | None:
+    """The story row of an item page (its `table.fatitem`); None on a comment's own page.
+    Once per page (every hint asks), and no search on a page without `fatitem`."""
+    if "hackernews.story" not in page.memo:
+        rows = (page.tree.xpath(f"//table[{has_class('fatitem')}]//{_STORY_ROW}")
+                if "fatitem" in page.signals.classes else [])
+        page.memo["hackernews.story"] = rows[0] if rows else None
+    return page.memo["hackernews.story"]
 
 
-class HackerNews(Platform):
+def _story_id(page: Page) -> str | None:
+    if (story := _story(page)) is not None:
+        return story.get("id") if _ID.match(story.get("id") or "") else None
+    # a comment's own page names its story: "on: <a href="item?id=STORY">title</a>"
+    for href in page.tree.xpath(f"{_FAT}//span[{has_class('onstory')}]//a/@href"):
+        if found := _item_id(href):
+            return found
+    return None
+
+
+def _focus(page: Page) -> str | None:
+    """On a comment's own page, that comment's id: its replies' rows start at indent 0."""
+    if _story(page) is not None:
+        return None
+    ids = [i for i in page.tree.xpath(f"{_FAT}/@id") if _ID.match(i)]
+    return ids[0] if ids else None
+
+
+def _subtext(story: HtmlElement) -> HtmlElement | None:
+    """The story's subtext cell (points, submitter, age, comments): the row after its title row."""
+    cells = story.xpath(f"following-sibling::tr[1]//td[{has_class('subtext')}]")
+    return cells[0] if cells else None
+
+
+def _name(users: list[HtmlElement]) -> str | None:
+    return (" ".join(users[0].text_content().split()) or None) if users else None
+
+
+class HackerNewsHints(Hints):
     name = "hackernews"
+
+    def detect(self, page: Page) -> bool:
+        sig = page.signals  # a necessary condition first: no full-page XPath on other sites
+        if not ("hnmain" in sig.ids or {"pagetop", "hnname"} <= sig.classes or (
+                "athing" in sig.classes and any(a.startswith("news.css") for a in sig.assets))):
+            return False
+        return bool(page.tree.xpath(
+            f"//table[@id='hnmain'] | //span[{has_class('pagetop')}]/b[{has_class('hnname')}]"
+            f" | //link[@rel='stylesheet'][starts-with(@href, 'news.css')]"
+            f"[//tr[{has_class('athing')}]]"
+        ))
+
+    def is_article(self, page: Page) -> bool:
+        # A comment's own page repeats part of a thread its story's pages hold: not an article.
+        return _story(page) is not None
+
+    def article_links(self, page: Page) -> list[str]:
+        # The item page holds the thread (the title may link off-site): by the row's id.
+        tree = page.tree
+        ids = tree.xpath(f"//{_STORY_ROW}[not(ancestor::table[{has_class('fatitem')}])]/@id")
+        ids += [_story_id(page) or ""] if tree.xpath(_FAT) else []
+        return list(dict.fromkeys(urljoin(page.url, f"item?id={i}") for i in ids if _ID.match(i)))
+
+    def index_pages(self, page: Page) -> list[str]:
+        if page.tree.xpath(_FAT):
+            return []
+        hrefs = page.tree.xpath(f"//a[{has_class('morelink')}]/@href")
+        return [u for u in dict.fromkeys(absolute(page.url, hrefs)) if not self.is_trap(u)]
+
+    def thread_pages(self, page: Page) -> list[str]:
+        # HN links only the next page ("More", `item?id=N&p=2`): each page names the one after it.
+        sid = _story_id(page)
+        if sid is None or _story(page) is None:
+            return []
+        pages = [self.article_key(page)]
+        for url in absolute(page.url, page.tree.xpath(f"//a[{has_class('morelink')}]/@href")):
+            if _item_id(url) == sid and not self.is_trap(url):
+                pages.append(url)
+        return list(dict.fromkeys(pages))
+
+    def permalinks(self, page: Page) -> list[str]:
+        # One pass: `//tr[comtr]//span...` is quadratic in libxml2 (node-set merges).
+        hrefs = page.tree.xpath(
+            f"//span[{has_class('age')}][ancestor::span[{has_class('comhead')}]]/a/@href")
+        return [u for u in dict.fromkeys(absolute(page.url, hrefs)) if _item_id(u)]
+
+    def is_trap(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.path not in _TRAPS:
+            return False
+        key = _TRAPS[parts.path]
+        return key is None or key in _query(url)
+
+    def article_key(self, page: Page) -> str:
+        sid = _story_id(page) or _item_id(page.url)
+        return urljoin(page.url, f"item?id={sid}") if sid else super().article_key(page)
+
+    def page_number(self, page: Page) -> int:
+        number = _query(page.url).get("p", "")
+        return int(number) - 1 if number.isdigit() and int(number) > 0 and _story(page) is not None else 0
+
+
+class HackerNewsThread(ThreadParser):
     # The thread, and the chrome the table layout would mix into the story's text: the top
     # bar, the subtext and form rows, the footer; the title row too, unless it is all there is
     # (a link post without text).
@@ -66,109 +164,36 @@ class HackerNews(Platform):
         f" | //a[{has_class('morelink')}]"
     )
 
-    def detect(self, tree: HtmlElement, url: str) -> bool:
-        sig = signals(tree)  # a necessary condition first: no full-page XPath on other sites
-        if not ("hnmain" in sig.ids or {"pagetop", "hnname"} <= sig.classes or (
-                "athing" in sig.classes and any(a.startswith("news.css") for a in sig.assets))):
-            return False
-        return bool(tree.xpath(
-            f"//table[@id='hnmain'] | //span[{has_class('pagetop')}]/b[{has_class('hnname')}]"
-            f" | //link[@rel='stylesheet'][starts-with(@href, 'news.css')]"
-            f"[//tr[{has_class('athing')}]]"
-        ))
+    def article(self, page: Page) -> ArticleMeta:
+        """The story's title link (the `<title>` adds " | Hacker News"), its submitter (the
+        `.hnuser` of its subtext, as comments name theirs), its age, and the site's name."""
+        meta = super().article(page)
+        names = page.tree.xpath(f"//b[{has_class('hnname')}]//a")
+        meta.site_name = (" ".join(names[0].text_content().split()) or None) if names else None
+        if (story := _story(page)) is None:
+            return meta
+        links = (story.xpath(f".//span[{has_class('titleline')}]/a")  # 2022+
+                 or story.xpath(f".//a[{has_class('titlelink')} or {has_class('storylink')}]")
+                 or story.xpath(f"./td[{has_class('title')}][last()]/a"))  # before classes
+        meta.title = next(filter(None, (" ".join(a.text_content().split()) for a in links)),
+                          None) or meta.title
+        subtext = _subtext(story)
+        if subtext is None:
+            return meta
+        meta.author = _name(subtext.xpath(f".//a[{has_class('hnuser')}]"))
+        ages = subtext.xpath(f".//span[{has_class('age')}]/@title")
+        meta.published = next(filter(None, map(hn_time, ages)), None)
+        return meta
 
-    def _story(self, tree: HtmlElement) -> HtmlElement | None:
-        """The story row of an item page (its `table.fatitem`); None on a comment's own page.
-        Once per tree (every hint asks), and no search on a page without `fatitem`."""
-        root = tree.getroottree().getroot()
-        if root not in _STORIES:
-            rows = (tree.xpath(f"//table[{has_class('fatitem')}]//{_STORY_ROW}")
-                    if "fatitem" in signals(tree).classes else [])
-            _STORIES[root] = rows[0] if rows else None
-        return _STORIES[root]
-
-    def _story_id(self, tree: HtmlElement, url: str) -> str | None:
-        if (story := self._story(tree)) is not None:
-            return story.get("id") if _ID.match(story.get("id") or "") else None
-        # a comment's own page names its story: "on: <a href="item?id=STORY">title</a>"
-        for href in tree.xpath(f"{_FAT}//span[{has_class('onstory')}]//a/@href"):
-            if found := _item_id(href):
-                return found
-        return None
-
-    def _focus(self, tree: HtmlElement) -> str | None:
-        """On a comment's own page, that comment's id: its replies' rows start at indent 0."""
-        if self._story(tree) is not None:
-            return None
-        ids = [i for i in tree.xpath(f"{_FAT}/@id") if _ID.match(i)]
-        return ids[0] if ids else None
-
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
-        # A comment's own page repeats part of a thread its story's pages hold: not an article.
-        return self._story(tree) is not None
-
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
-        # The item page holds the thread (the title may link off-site): by the row's id.
-        ids = tree.xpath(f"//{_STORY_ROW}[not(ancestor::table[{has_class('fatitem')}])]/@id")
-        ids += [self._story_id(tree, url) or ""] if tree.xpath(_FAT) else []
-        return list(dict.fromkeys(urljoin(url, f"item?id={i}") for i in ids if _ID.match(i)))
-
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        if tree.xpath(_FAT):
-            return []
-        hrefs = tree.xpath(f"//a[{has_class('morelink')}]/@href")
-        return [u for u in dict.fromkeys(absolute(url, hrefs)) if not self.is_trap(u)]
-
-    def thread_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        # HN links only the next page ("More", `item?id=N&p=2`): each page names the one after it.
-        sid = self._story_id(tree, url)
-        if sid is None or self._story(tree) is None:
-            return []
-        pages = [self.article_key(tree, url)]
-        for page in absolute(url, tree.xpath(f"//a[{has_class('morelink')}]/@href")):
-            if _item_id(page) == sid and not self.is_trap(page):
-                pages.append(page)
-        return list(dict.fromkeys(pages))
-
-    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        # One pass: `//tr[comtr]//span...` is quadratic in libxml2 (node-set merges).
-        hrefs = tree.xpath(f"//span[{has_class('age')}][ancestor::span[{has_class('comhead')}]]/a/@href")
-        return [u for u in dict.fromkeys(absolute(url, hrefs)) if _item_id(u)]
-
-    def is_trap(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if parts.path not in _TRAPS:
-            return False
-        key = _TRAPS[parts.path]
-        return key is None or key in _query(url)
-
-    def article_key(self, tree: HtmlElement, url: str) -> str:
-        sid = self._story_id(tree, url) or _item_id(url)
-        return urljoin(url, f"item?id={sid}") if sid else super().article_key(tree, url)
-
-    def published(self, tree: HtmlElement, url: str) -> datetime | None:
-        if (story := self._story(tree)) is None:
-            return None
-        titles = story.xpath(f"following-sibling::tr[1]//td[{has_class('subtext')}]"
-                             f"//span[{has_class('age')}]/@title")
-        return next(filter(None, map(hn_time, titles)), None)
-
-    def site_name(self, tree: HtmlElement, url: str) -> str | None:
-        names = tree.xpath(f"//b[{has_class('hnname')}]//a")
-        return (" ".join(names[0].text_content().split()) or None) if names else None
-
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
+    def comments_status(self, page: Page) -> str:
         return "html"  # HN renders every thread server-side
 
-    def page_number(self, tree: HtmlElement, url: str) -> int:
-        page = _query(url).get("p", "")
-        return int(page) - 1 if page.isdigit() and int(page) > 0 and self._story(tree) is not None else 0
-
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+    def parse(self, page: Page) -> list[Comment]:
         """Rows are flat: the parent comes from the row's "parent" link, else from indentation
         (the last row one level up on this page); a continuation page's first replies whose
         parent is on an earlier page and which name none are `parent_known=False`."""
-        story, focus = self._story_id(tree, url), self._focus(tree)
+        tree, url = page.tree, page.url
+        story, focus = _story_id(page), _focus(page)
         out: list[Comment] = []
         at_level: dict[int, str] = {}
         rows = tree.xpath(f"//table[{has_class('comment-tree')}]//tr[{has_class('athing')}]"
@@ -197,14 +222,13 @@ class HackerNews(Platform):
                 at_level[indent] = cid
                 for deeper in [k for k in at_level if k > indent]:
                     del at_level[deeper]
-            users = head[0].xpath(f".//a[{has_class('hnuser')}]")
             ages = head[0].xpath(f".//span[{has_class('age')}]")
             hrefs = ages[0].xpath("./a/@href") if ages else []
             links = [u for u in absolute(url, hrefs) if _item_id(u) == cid]
             out.append(Comment(
                 comment_id=cid,
                 parent_id=parent,
-                author=(" ".join(users[0].text_content().split()) or None) if users else None,
+                author=_name(head[0].xpath(f".//a[{has_class('hnuser')}]")),
                 published=hn_time(ages[0].get("title")) if ages else None,
                 text=self._text(row),
                 permalink=links[0] if links else urljoin(url, f"item?id={cid}"),
@@ -247,4 +271,4 @@ class HackerNews(Platform):
         return "" if text in _PLACEHOLDERS else text
 
 
-PLATFORM = HackerNews()
+PLATFORMS = (Platform("hackernews", HackerNewsHints(), HackerNewsThread()),)

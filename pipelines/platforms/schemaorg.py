@@ -1,23 +1,24 @@
-"""schema.org comment markup (JSON-LD, microdata), script-only comment embeds, Drupal 8+ core comments."""
+"""schema.org comment markup (JSON-LD, microdata) and pages whose thread only a script loads.
+
+The crawl hints read links and ids from the markup (JSON-LD comments' `url`/`@id`, microdata
+Comment scopes' `itemprop=url`); only the thread parser reads authors, times and texts, once
+per page. Drupal 8+ core comments, schema.org markup with Drupal's own pager, are drupal8.py.
+"""
 
 from __future__ import annotations
 
 import html
-import json
 import re
-from collections.abc import Iterable, Iterator
-from datetime import datetime
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml.etree import ParserError
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
+from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .page import Page, schema_types
 
-_LD = ("//script[translate(normalize-space(@type), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-       "'abcdefghijklmnopqrstuvwxyz')='application/ld+json']")
 _SCOPES = "//*[@itemscope][@itemtype]"
 # Comment widgets whose thread a script fetches after the page loads: Disqus, Coral (Talk),
 # Facebook, Vuukle, OpenWeb (Spot.IM), Viafoura, Hyvor, Commento, Remark42, giscus, utterances.
@@ -44,27 +45,13 @@ _TRAP_PATH = re.compile(
     r"|^/(?:account|accounts|auth)(?:/|$)", re.I)
 _TRAP_QUERY = {"replytocom", "replyto", "reply_to", "sort", "orderby", "destination", "returnto",
                "return_to", "return", "redirect_to"}
+_COMMENT_TYPES = frozenset({"Comment", "UserComments"})
 TOP, UNKNOWN = -1, -2  # structural parents of a comment that sits in no other comment
-
-
-def _types(value: Any) -> set[str]:
-    """schema.org type names, whatever the prefix: "Comment", "schema:Comment", "https://schema.org/Comment"."""
-    values = value if isinstance(value, list) else str(value or "").split()
-    return {re.split(r"[/:#]", str(v).rstrip("/"))[-1] for v in values}
+_BASE_HINTS = Hints()
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
-
-
-def _walk(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, dict):
-        yield data
-        for value in data.values():
-            yield from _walk(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _walk(value)
 
 
 def _ref(value: Any) -> str:
@@ -117,108 +104,99 @@ def _plain(text: Any) -> str:
     return "\n".join(line for line in lines if line and line != "> ")
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def _resolve(ref: Any, keys: dict[str, str], tops: set[str], url: str) -> tuple[str | None, bool]:
+    """(parent id, known) for a parentItem: a comment of this page, the article, or an id."""
+    if not (ref := _ref(ref)):
+        return None, False
+    target = urljoin(url, ref)
+    if target in keys:
+        return keys[target], True
+    if target in tops:
+        return None, True
+    if found := _ref_id(ref):
+        return found, True
+    return None, target.split("#")[0] in tops
 
 
-class SchemaOrgPlatform(Platform):
-    """Comments a news CMS states as schema.org data; pages whose thread only a script loads."""
+def _permalink(ref: Any, page: Page) -> str | None:
+    """The comment's own URL when it is a page of its own, not an anchor on this one."""
+    if not isinstance(ref, str) or ref.startswith("_:"):
+        return None
+    target = next(absolute(page.url, [ref]), None)
+    if target is None:
+        return None
+    parts = urlsplit(target)
+    return None if (parts.path.rstrip("/"), parts.query) in _same_page(page) else target
 
-    name = "schemaorg"
-    thread_xpath = (
-        "//*[@id='comments'] | //*[@id='disqus_thread'] | //*[@itemscope]"
-        "[contains(@itemtype, 'schema.org/Comment') or contains(@itemtype, 'schema.org/UserComments')]"
-    )
 
-    def detect(self, tree: HtmlElement, url: str) -> bool:
-        if self._scopes(tree) or tree.xpath(_EMBED):
-            return True
-        return any(_types(n.get("@type")) & {"Comment", "UserComments", "ItemList"} or "comment" in n
-                   or "commentCount" in n for n in self._nodes(tree))
+def anchor(el: HtmlElement) -> str | None:
+    """An empty `<a id="comment-12"></a>` right before the comment, as Drupal and others emit."""
+    prev = el.getprevious()
+    return prev.get("id") if prev is not None and prev.tag == "a" and not len(prev) else None
 
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
-        if self._scopes(tree) or tree.xpath(_EMBED):
-            return True
-        nodes = self._nodes(tree)
-        if any("comment" in n or "commentCount" in n for n in nodes if not self._is_comment(n)):
-            return True
-        return tree.xpath("string(//meta[@property='og:type']/@content)").strip() == "article"
 
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
-        hrefs: list[str] = []
-        for node in self._nodes(tree):
-            if "ItemList" in _types(node.get("@type")):
-                for item in _list(node.get("itemListElement")):
-                    ref = item.get("url") or item.get("item") if isinstance(item, dict) else item
-                    ref = ref.get("url") or ref.get("@id") if isinstance(ref, dict) else ref
-                    hrefs += [ref] if isinstance(ref, str) else []
-        hrefs += tree.xpath("//*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, "
-                            "'Posting')]//a[@itemprop='url' or ancestor::*[@itemprop='headline']]/@href")
-        return list(dict.fromkeys(absolute(url, hrefs)))
+def embedded(page: Page) -> bool:
+    """Is there a comment widget whose thread a script loads?"""
+    if "schemaorg.embed" not in page.memo:
+        page.memo["schemaorg.embed"] = bool(page.tree.xpath(_EMBED))
+    return page.memo["schemaorg.embed"]
 
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        return list(dict.fromkeys(absolute(url, tree.xpath("//link[@rel='next']/@href"))))
 
-    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        found = (c.permalink for c in self.parse(tree, url) if c.permalink)
-        return [u for u in dict.fromkeys(found) if not self.is_trap(u)]
+def _page_urls(page: Page) -> set[str]:
+    """The URLs this page goes by: its own and its canonical one."""
+    if "schemaorg.urls" not in page.memo:
+        canonical = _BASE_HINTS.canonical_url(page)  # no platform's: the page's own
+        page.memo["schemaorg.urls"] = {urljoin(page.url, canonical), page.url.split("#")[0]}
+    return page.memo["schemaorg.urls"]
 
-    def permalink_comment_id(self, url: str) -> str | None:
-        parts = urlsplit(url)
-        return _ref_id(urlunsplit(parts._replace(fragment="")))
 
-    def is_trap(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return bool(_TRAP_PATH.search(parts.path)) or any(
-            k.lower() in _TRAP_QUERY for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+def _same_page(page: Page) -> set[tuple[str, str]]:
+    """(path, query) of the URLs this page goes by: a link there is an anchor on this page."""
+    if "schemaorg.same" not in page.memo:
+        page.memo["schemaorg.same"] = {(urlsplit(u).path.rstrip("/"), urlsplit(u).query)
+                                       for u in _page_urls(page)}
+    return page.memo["schemaorg.same"]
 
-    def published(self, tree: HtmlElement, url: str) -> datetime | None:
-        for node in self._nodes(tree):
-            if "datePublished" in node and ("comment" in node or "commentCount" in node):
-                if found := utc(_clean(node["datePublished"])):
-                    return found
-        return super().published(tree, url)
 
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        if self.parse(tree, url):
-            return "html"
-        if tree.xpath(_EMBED):
-            return "not_in_html"
-        counts = [n["commentCount"] for n in self._nodes(tree) if "commentCount" in n]
-        counts += tree.xpath("//*[@itemprop='commentCount']/@content | //*[@itemprop='commentCount']/text()")
-        counts = [int(c) for c in counts if str(c).strip().isdigit()]
-        if counts:  # the page states how many there are, and shows none
-            return "not_in_html" if max(counts) > 0 else "html"
-        return "unknown_platform"
+def _is_comment(node: dict[str, Any]) -> bool:
+    return bool(schema_types(node.get("@type")) & _COMMENT_TYPES)
 
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
-        """JSON-LD when it lists comments (it is what the site states), else microdata; never both."""
-        return self._from_jsonld(tree, url) or self._from_microdata(tree, url)
 
-    # -- JSON-LD -----------------------------------------------------------------------------
+# -- JSON-LD: the thread's structure (ids, parents, URLs), shared by hints and parser -------------
 
-    @staticmethod
-    def _nodes(tree: HtmlElement) -> list[dict[str, Any]]:
-        nodes: list[dict[str, Any]] = []
-        for script in tree.xpath(_LD):
-            text = re.sub(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$", "", script.text or "")
-            try:
-                nodes += _walk(json.loads(text, strict=False))
-            except (ValueError, RecursionError):
-                continue
-        return nodes
 
-    @staticmethod
-    def _is_comment(node: dict[str, Any]) -> bool:
-        return bool(_types(node.get("@type")) & {"Comment", "UserComments"})
+def _ld_id(node: dict[str, Any]) -> str | None:
+    ident = next(iter(_list(node.get("identifier"))), None)
+    if isinstance(ident, dict):
+        ident = ident.get("value") or ident.get("@value")
+    if isinstance(ident, str | int) and not isinstance(ident, bool) and str(ident).strip():
+        ident = str(ident).strip()
+        return _ref_id(ident) if re.match(r"(?:https?:)?/|#", ident) else ident
+    for ref in (node.get("url"), node.get("@id")):
+        if isinstance(ref, str) and (found := _ref_id(ref)):
+            return found
+    return None
 
-    def _from_jsonld(self, tree: HtmlElement, url: str) -> list[Comment]:
-        nodes = self._nodes(tree)
+
+def _ld_name(value: Any) -> str | None:
+    value = next(iter(_list(value)), None)
+    if isinstance(value, dict):
+        value = next(iter(_list(value.get("name"))), None)
+    return _clean(value)
+
+
+class _LdThread:
+    """The page's JSON-LD comments: each node with its structural parent and id. The URLs
+    parents are resolved against (`keys`, `tops`) only the parser asks for."""
+
+    __slots__ = ("found", "ids", "roots", "url", "urls")
+
+    def __init__(self, page: Page) -> None:
+        url, nodes, urls = page.url, page.jsonld, _page_urls(page)
+        self.url, self.urls = url, urls
         full = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 2}
-        roots = [n for n in nodes if "comment" in n and not self._is_comment(n)]
-        page = {urljoin(url, self.canonical_url(tree, url)), url.split("#")[0]}
-        mine = [r for r in roots if page & {urljoin(url, _ref(r.get(k))).split("#")[0]
+        self.roots = roots = [n for n in nodes if "comment" in n and not _is_comment(n)]
+        mine = [r for r in roots if urls & {urljoin(url, _ref(r.get(k))).split("#")[0]
                                             for k in ("url", "@id", "mainEntityOfPage")}]
         found: list[tuple[dict[str, Any], int]] = []  # comment node, index of its parent (or TOP)
         reached: set[int] = set()
@@ -230,369 +208,303 @@ class SchemaOrgPlatform(Platform):
             ref = child.get("@id")
             return full.get(ref) if isinstance(ref, str) and len(child) <= 2 else child
 
-        def visit(node: dict[str, Any], parent: int, keep: bool = True) -> None:
-            if id(node) in reached:
-                return
-            reached.add(id(node))
-            if keep:
-                found.append((node, parent))
-            here = len(found) - 1
-            for child in filter(None, map(deref, _list(node.get("comment")))):
-                visit(child, here, keep)
+        def replies(node: dict[str, Any]) -> list[dict[str, Any]]:
+            return list(filter(None, map(deref, _list(node.get("comment")))))
+
+        def visit(start: list[tuple[dict[str, Any], int]], keep: bool) -> None:
+            """Depth first, children in order, on a stack of our own (threads nest deep); a
+            node reached twice (a reply listed under two parents) is read once."""
+            stack = start[::-1]
+            while stack:
+                node, parent = stack.pop()
+                if id(node) in reached:
+                    continue
+                reached.add(id(node))
+                if keep:
+                    found.append((node, parent))
+                here = len(found) - 1
+                stack += [(child, here) for child in reversed(replies(node))]
 
         for root in roots:  # several articles with threads: only the one this page is about
             keep = len(roots) == 1 or any(root is m for m in mine)
-            for child in filter(None, map(deref, _list(root.get("comment")))):
-                visit(child, TOP, keep)
+            visit([(child, TOP) for child in replies(root)], keep)
         for node in nodes:  # a flat @graph: comments that name their parent themselves
-            if self._is_comment(node) and len(node) > 2:
-                visit(node, UNKNOWN)
+            if _is_comment(node) and len(node) > 2:
+                visit([(node, UNKNOWN)], True)
+        self.found = found
+        self.ids = [_ld_id(n) for n, _ in found]
+
+    def keys(self) -> dict[str, str]:
+        """The comments' @id and url, absolute: a parentItem naming one of them."""
         keys: dict[str, str] = {}
-        ids = [self._ld_id(n) for n, _ in found]
-        for (node, _), cid in zip(found, ids, strict=True):
+        for (node, _), cid in zip(self.found, self.ids, strict=True):
             for ref in (node.get("@id"), node.get("url")):
                 if isinstance(ref, str) and cid:
-                    keys[urljoin(url, ref)] = cid
-        tops = page | {urljoin(url, _ref(r.get(k))) for r in roots for k in ("@id", "url") if _ref(r.get(k))}
+                    keys[urljoin(self.url, ref)] = cid
+        return keys
+
+    def tops(self) -> set[str]:
+        """The page's and its articles' URLs: a parentItem naming one is a top-level comment."""
+        return self.urls | {urljoin(self.url, _ref(r.get(k))) for r in self.roots for k in ("@id", "url")
+                            if _ref(r.get(k))}
+
+    def comments(self) -> list[tuple[dict[str, Any], int, str]]:
+        """(node, structural parent, id) of each comment read, first of each id."""
         seen: set[str] = set()
+        out = []
+        for (node, parent), cid in zip(self.found, self.ids, strict=True):
+            if cid is not None and cid not in seen:
+                seen.add(cid)
+                out.append((node, parent, cid))
+        return out
+
+
+def _ld_thread(page: Page) -> _LdThread:
+    if "schemaorg.ld" not in page.memo:
+        page.memo["schemaorg.ld"] = _LdThread(page)
+    return page.memo["schemaorg.ld"]
+
+
+# -- microdata: the thread's structure, shared by hints and parser -------------------------------
+
+
+def _scopes(page: Page) -> list[HtmlElement]:
+    """The page's Comment and UserComments items, in document order."""
+    if "schemaorg.scopes" not in page.memo:
+        page.memo["schemaorg.scopes"] = [s for s in page.tree.xpath(_SCOPES)
+                                         if schema_types(s.get("itemtype")) & _COMMENT_TYPES]
+    return page.memo["schemaorg.scopes"]
+
+
+def _props(scope: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """The item's own properties: nested items keep theirs."""
+    props: dict[str, list[HtmlElement]] = {}
+    stack = list(scope.iterchildren())[::-1]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        for name in (el.get("itemprop") or "").split():
+            props.setdefault(name, []).append(el)
+        if "itemscope" not in el.attrib:
+            stack += list(el.iterchildren())[::-1]
+    return props
+
+
+def _href(el: HtmlElement, url: str) -> str:
+    """A URL property: href, itemid of a nested item, or content."""
+    ref = el.get("href") or (el.get("itemid") if "itemscope" in el.attrib else None) or el.get("content")
+    return urljoin(url, ref.strip()) if ref else ""
+
+
+def _text(el: HtmlElement) -> str:
+    """A text property; `<a itemprop="author">Name</a>` is read for its name, as sites mean it."""
+    if el.get("content") is not None:
+        return el.get("content", "")
+    return el.get("datetime") or el.text_content() if el.tag == "time" else el.text_content()
+
+
+class _MdThread:
+    """The page's microdata comments: each scope with its own properties and id."""
+
+    __slots__ = ("ids", "keys", "props", "scopes")
+
+    def __init__(self, page: Page) -> None:
+        url = page.url
+        self.scopes = _scopes(page)
+        self.props = [_props(s) for s in self.scopes]
+        self.ids: list[str | None] = []
+        self.keys: dict[str, str] = {}
+        for scope, p in zip(self.scopes, self.props, strict=True):
+            refs = [urljoin(url, scope.get("itemid", ""))] * bool(scope.get("itemid"))
+            refs += [_href(e, url) for e in p.get("url", [])]
+            refs += [urljoin(url, "#" + a) for a in (scope.get("id"), anchor(scope)) if a]
+            ident = next((_clean(_text(e)) for e in p.get("identifier", [])), None)
+            cid = ident or next(filter(None, map(_ref_id, refs)), None)
+            self.ids.append(cid)
+            self.keys |= {r: cid for r in refs if r and cid}
+
+    def comments(self) -> list[tuple[HtmlElement, dict[str, list[HtmlElement]], str]]:
+        """(scope, its properties, id) of each comment read, first of each id."""
+        seen: set[str] = set()
+        out = []
+        for scope, p, cid in zip(self.scopes, self.props, self.ids, strict=True):
+            if cid is not None and cid not in seen:
+                seen.add(cid)
+                out.append((scope, p, cid))
+        return out
+
+
+def _md_thread(page: Page) -> _MdThread:
+    if "schemaorg.md" not in page.memo:
+        page.memo["schemaorg.md"] = _MdThread(page)
+    return page.memo["schemaorg.md"]
+
+
+# -- crawl hints ----------------------------------------------------------------------------------
+
+
+class SchemaOrgHints(Hints):
+    """Pages that state their comments as schema.org data, or whose thread a script loads."""
+
+    name = "schemaorg"
+
+    def detect(self, page: Page) -> bool:
+        if _scopes(page) or embedded(page):
+            return True
+        return any(schema_types(n.get("@type")) & {"Comment", "UserComments", "ItemList"} or "comment" in n
+                   or "commentCount" in n for n in page.jsonld)
+
+    def is_article(self, page: Page) -> bool:
+        if _scopes(page) or embedded(page):
+            return True
+        if any("comment" in n or "commentCount" in n for n in page.jsonld if not _is_comment(n)):
+            return True
+        return page.meta.get("og:type") == "article"
+
+    def article_links(self, page: Page) -> list[str]:
+        hrefs: list[str] = []
+        for node in page.jsonld:
+            if "ItemList" in schema_types(node.get("@type")):
+                for item in _list(node.get("itemListElement")):
+                    ref = item.get("url") or item.get("item") if isinstance(item, dict) else item
+                    ref = ref.get("url") or ref.get("@id") if isinstance(ref, dict) else ref
+                    hrefs += [ref] if isinstance(ref, str) else []
+        hrefs += page.tree.xpath(
+            "//*[@itemscope][contains(@itemtype, 'Article') or contains(@itemtype, 'Posting')]"
+            "//a[@itemprop='url' or ancestor::*[@itemprop='headline']]/@href")
+        return list(dict.fromkeys(absolute(page.url, hrefs)))
+
+    def index_pages(self, page: Page) -> list[str]:
+        hrefs = [href for rel, href in page.signals.links if rel == "next"]
+        return list(dict.fromkeys(absolute(page.url, hrefs)))
+
+    def permalinks(self, page: Page) -> list[str]:
+        """The comments' own URLs, as the parser would give them (JSON-LD when it lists
+        comments, else microdata), from their `url`/`@id` alone: no text is read."""
+        if ld := _ld_thread(page).comments():
+            found = (_permalink(node.get("url") or node.get("@id"), page) for node, _, _ in ld)
+        else:
+            found = (next(filter(None, (_permalink(_href(e, page.url), page) for e in p.get("url", []))),
+                          None) for _, p, _ in _md_thread(page).comments())
+        return [u for u in dict.fromkeys(filter(None, found)) if not self.is_trap(u)]
+
+    def permalink_comment_id(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        return _ref_id(urlunsplit(parts._replace(fragment="")))
+
+    def is_trap(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return bool(_TRAP_PATH.search(parts.path)) or any(
+            k.lower() in _TRAP_QUERY for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+# -- thread parser --------------------------------------------------------------------------------
+
+
+class SchemaOrgThread(ThreadParser):
+    """Comments a news CMS states as schema.org data: JSON-LD when it lists comments (it is what
+    the site states), else microdata; never both."""
+
+    thread_xpath = (
+        "//*[@id='comments'] | //*[@id='disqus_thread'] | //*[@itemscope]"
+        "[contains(@itemtype, 'schema.org/Comment') or contains(@itemtype, 'schema.org/UserComments')]"
+    )
+    memo_key: ClassVar[str] = "schemaorg.comments"  # a subclass parsing other markup keeps its own
+
+    def comments_status(self, page: Page) -> str:
+        if self.parse(page):
+            return "html"
+        if embedded(page):
+            return "not_in_html"
+        if _scopes(page) or _ld_thread(page).found:
+            return "unparsed"  # comment markup, none of it with an id to file it under
+        counts = [n["commentCount"] for n in page.jsonld if "commentCount" in n]
+        counts += page.tree.xpath("//*[@itemprop='commentCount']/@content"
+                                  " | //*[@itemprop='commentCount']/text()")
+        counts = [int(c) for c in counts if str(c).strip().isdigit()]
+        if counts:  # the page states how many there are, and shows none
+            return "not_in_html" if max(counts) > 0 else "html"
+        return "none"
+
+    def parse(self, page: Page) -> list[Comment]:
+        """The page's comments, read once per page whoever asks (status, extraction)."""
+        if (known := page.memo.get(self.memo_key)) is not None:
+            return known
+        page.memo[self.memo_key] = found = self._parse(page)
+        return found
+
+    def _parse(self, page: Page) -> list[Comment]:
+        return self._from_jsonld(page) or self._from_microdata(page)
+
+    def article(self, page: Page) -> ArticleMeta:
+        meta = super().article(page)
+        for node in page.jsonld:  # the node that carries the thread is the article
+            if "datePublished" in node and ("comment" in node or "commentCount" in node):
+                if found := utc(_clean(node["datePublished"])):
+                    meta.published = found
+                    break
+        return meta
+
+    @staticmethod
+    def _from_jsonld(page: Page) -> list[Comment]:
+        url, thread = page.url, _ld_thread(page)
+        keys, tops = thread.keys(), thread.tops()
         out: list[Comment] = []
-        for (node, parent), cid in zip(found, ids, strict=True):
-            if cid is None or cid in seen:
-                continue
-            seen.add(cid)
+        for node, parent, cid in thread.comments():
             ref = node.get("parentItem") or node.get("parent")
             if ref is None and parent == UNKNOWN and node.get("about"):
                 ref = node["about"]
             if ref is not None:
-                pid, known = self._resolve(ref, keys, tops, url)
+                pid, known = _resolve(ref, keys, tops, url)
             elif parent >= 0:
-                pid = ids[parent]
+                pid = thread.ids[parent]
                 known = pid is not None
             else:
                 pid, known = None, parent == TOP
             out.append(Comment(
                 comment_id=cid, parent_id=pid, parent_known=known,
-                author=self._ld_name(node.get("author") or node.get("creator")),
+                author=_ld_name(node.get("author") or node.get("creator")),
                 published=utc(_clean(next(
                     (node[k] for k in ("dateCreated", "datePublished", "commentTime") if node.get(k)), ""))),
                 text=_plain(node.get("text") or node.get("commentText")),
-                permalink=self._permalink(node.get("url") or node.get("@id"), url, page),
+                permalink=_permalink(node.get("url") or node.get("@id"), page),
                 order=len(out),
             ))
         return out
 
     @staticmethod
-    def _ld_id(node: dict[str, Any]) -> str | None:
-        ident = next(iter(_list(node.get("identifier"))), None)
-        if isinstance(ident, dict):
-            ident = ident.get("value") or ident.get("@value")
-        if isinstance(ident, str | int) and not isinstance(ident, bool) and str(ident).strip():
-            ident = str(ident).strip()
-            return _ref_id(ident) if re.match(r"(?:https?:)?/|#", ident) else ident
-        for ref in (node.get("url"), node.get("@id")):
-            if isinstance(ref, str) and (found := _ref_id(ref)):
-                return found
-        return None
-
-    @staticmethod
-    def _ld_name(value: Any) -> str | None:
-        value = next(iter(_list(value)), None)
-        if isinstance(value, dict):
-            value = next(iter(_list(value.get("name"))), None)
-        return _clean(value)
-
-    @staticmethod
-    def _resolve(ref: Any, keys: dict[str, str], tops: set[str], url: str) -> tuple[str | None, bool]:
-        """(parent id, known) for a parentItem: a comment of this page, the article, or an id."""
-        if not (ref := _ref(ref)):
-            return None, False
-        target = urljoin(url, ref)
-        if target in keys:
-            return keys[target], True
-        if target in tops:
-            return None, True
-        if found := _ref_id(ref):
-            return found, True
-        return None, target.split("#")[0] in tops
-
-    @staticmethod
-    def _permalink(ref: Any, url: str, page: set[str]) -> str | None:
-        """The comment's own URL when it is a page of its own, not an anchor on this one."""
-        if not isinstance(ref, str) or ref.startswith("_:"):
-            return None
-        target = next(absolute(url, [ref]), None)
-        same = {(urlsplit(p).path.rstrip("/"), urlsplit(p).query) for p in page}
-        if target is None or (urlsplit(target).path.rstrip("/"), urlsplit(target).query) in same:
-            return None
-        return target
-
-    # -- microdata -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _scopes(tree: HtmlElement) -> list[HtmlElement]:
-        return [s for s in tree.xpath(_SCOPES) if _types(s.get("itemtype")) & {"Comment", "UserComments"}]
-
-    @staticmethod
-    def _props(scope: HtmlElement) -> dict[str, list[HtmlElement]]:
-        """The item's own properties: nested items keep theirs."""
-        props: dict[str, list[HtmlElement]] = {}
-        stack = list(scope.iterchildren())[::-1]
-        while stack:
-            el = stack.pop()
-            if not isinstance(el.tag, str):
-                continue
-            for name in (el.get("itemprop") or "").split():
-                props.setdefault(name, []).append(el)
-            if "itemscope" not in el.attrib:
-                stack += list(el.iterchildren())[::-1]
-        return props
-
-    @staticmethod
-    def _href(el: HtmlElement, url: str) -> str:
-        """A URL property: href, itemid of a nested item, or content."""
-        ref = el.get("href") or (el.get("itemid") if "itemscope" in el.attrib else None) or el.get("content")
-        return urljoin(url, ref.strip()) if ref else ""
-
-    @staticmethod
-    def _text(el: HtmlElement) -> str:
-        """A text property; `<a itemprop="author">Name</a>` is read for its name, as sites mean it."""
-        if el.get("content") is not None:
-            return el.get("content", "")
-        return el.get("datetime") or el.text_content() if el.tag == "time" else el.text_content()
-
-    def _from_microdata(self, tree: HtmlElement, url: str) -> list[Comment]:
-        scopes = self._scopes(tree)
-        index = {s: i for i, s in enumerate(scopes)}
-        props = [self._props(s) for s in scopes]
-        ids, keys = [], {}
-        for scope, p in zip(scopes, props, strict=True):
-            refs = [urljoin(url, scope.get("itemid", ""))] * bool(scope.get("itemid"))
-            refs += [self._href(e, url) for e in p.get("url", [])]
-            refs += [urljoin(url, "#" + a) for a in (scope.get("id"), self._anchor(scope)) if a]
-            ident = next((_clean(self._text(e)) for e in p.get("identifier", [])), None)
-            cid = ident or next(filter(None, map(_ref_id, refs)), None)
-            ids.append(cid)
-            keys |= {r: cid for r in refs if r and cid}
-        page = {urljoin(url, self.canonical_url(tree, url)), url.split("#")[0]}
+    def _from_microdata(page: Page) -> list[Comment]:
+        url, urls, thread = page.url, _page_urls(page), _md_thread(page)
+        index = {s: i for i, s in enumerate(thread.scopes)}
         out: list[Comment] = []
-        seen: set[str] = set()
-        for scope, p, cid in zip(scopes, props, ids, strict=True):
-            if cid is None or cid in seen:
-                continue
-            seen.add(cid)
+        for scope, p, cid in thread.comments():
             up = next((a for a in scope.iterancestors() if a in index), None)
             if refs := p.get("parentItem"):
-                pid, known = self._resolve(self._href(refs[0], url), keys, page, url)
+                pid, known = _resolve(_href(refs[0], url), thread.keys, urls, url)
             elif up is not None:
-                pid = ids[index[up]]
+                pid = thread.ids[index[up]]
                 known = pid is not None
             else:  # a reply list outside the parent's item: the parent is not stated
                 boxes = {c for a in scope.iterancestors() for c in (a.get("class") or "").split()}
                 pid, known = None, not boxes & _REPLY_BOXES
             author = next(iter(p.get("author", []) + p.get("creator", [])), None)
             if author is not None and "itemscope" in author.attrib:
-                author = next(iter(self._props(author).get("name", [])), None)
+                author = next(iter(_props(author).get("name", [])), None)
             when = next(iter(p.get("dateCreated", []) + p.get("commentTime", [])
                              + p.get("datePublished", [])), None)
             texts = p.get("text", []) + p.get("commentText", [])
             out.append(Comment(
                 comment_id=cid, parent_id=pid, parent_known=known,
-                author=_clean(self._text(author)) if author is not None else None,
-                published=utc(_clean(self._text(when))) if when is not None else None,
+                author=_clean(_text(author)) if author is not None else None,
+                published=utc(_clean(_text(when))) if when is not None else None,
                 text="\n".join(filter(None, (
                     _plain(t.get("content")) if t.tag == "meta" else block_text(t) for t in texts))),
-                permalink=next(filter(None, (self._permalink(self._href(e, url), url, page)
+                permalink=next(filter(None, (_permalink(_href(e, url), page)
                                              for e in p.get("url", []))), None),
                 order=len(out),
             ))
         return out
 
-    @staticmethod
-    def _anchor(el: HtmlElement) -> str | None:
-        """An empty `<a id="comment-12"></a>` right before the comment, as Drupal and others emit."""
-        prev = el.getprevious()
-        return prev.get("id") if prev is not None and prev.tag == "a" and not len(prev) else None
 
-
-# -- Drupal 8+ core comment markup ---------------------------------------------------------------
-
-_CORE_REF = re.compile(r"(?:^comment-|/comment/)(\d+)(?:$|[/#?])")
-_D8_TRAP_PATH = re.compile(
-    r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:comment/reply|comment/\d+/(?:edit|delete|approve)|user|node/add"
-    r"|search|filter/tips|admin|contact)(?:/|$)")
-_D8_TRAP_QUERY = {"destination", "sort", "order", "keys"}
-_NOT_VERIFIED = re.compile(r"\s*\(not verified\)\s*$")
-_PARENT_BOX = (f"{has_class('parent')} or {has_class('comment__parent')} or {has_class('comment-parent')}"
-               f" or {has_class('visually-hidden')} or {has_class('sr-only')}")
-_CREATED = ".//*[@property='schema:dateCreated']/@content | .//time/@datetime"
-_BODY = f"{has_class('field--name-comment-body')} or @property='schema:text'"
-
-
-def _page_of(url: str) -> int:
-    value = dict(parse_qsl(urlsplit(url).query)).get("page", "")
-    return int(value) if value.isdigit() else 0
-
-
-def _with_page(url: str, page: int) -> str:
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
-    query += [("page", str(page))] if page else []
-    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
-
-
-class Drupal8Platform(SchemaOrgPlatform):
-    """Drupal 8-11 core comments (Classy, Bartik, Olivero and their sub-themes)."""
-
-    name = "drupal8"
-    _COMMENTS = f"//*[@data-comment-user-id or {has_class('js-comment')}]"
-    _SECTION = (f"//section[{has_class('comment-wrapper')} or {has_class('field--type-comment')}"
-                " or @data-drupal-selector='comments']")
-    thread_xpath = f"{_SECTION} | //*[@id='comments'] | //*[@id='disqus_thread'] | {_COMMENTS}"
-
-    def detect(self, tree: HtmlElement, url: str) -> bool:
-        sig = signals(tree)  # the generator and scripts of one shared pass over the page
-        for generator in sig.generators:
-            if m := re.match(r"\s*Drupal (\d+)", generator):
-                return int(m.group(1)) >= 8
-        if any("jQuery.extend(Drupal.settings" in text for text in sig.scripts):
-            return False  # Drupal 7
-        return bool(tree.xpath("//script[@data-drupal-selector='drupal-settings-json']"
-                               " | (//*[@data-drupal-selector])[1]"))
-
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
-        return bool(tree.xpath(
-            f"{self._COMMENTS} | {self._SECTION} | //link[@rel='shortlink'][contains(@href, '/node/')]"
-            f" | //article[@data-history-node-id or {has_class('node--view-mode-full')}]"
-        )) or super().is_article(tree, url)
-
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
-        hrefs = tree.xpath(f"//article[{has_class('node--view-mode-teaser')}]//h2//a/@href"
-                           f" | //*[{has_class('views-row')}]//a[@rel='bookmark']/@href")
-        return list(dict.fromkeys([*absolute(url, hrefs), *super().article_links(tree, url)]))
-
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        thread = set(tree.xpath(f"({self._SECTION})//a/@href"))
-        hrefs = [h for h in tree.xpath(f"//li[{has_class('pager__item--next')}]/a/@href") if h not in thread]
-        return list(dict.fromkeys([*absolute(url, hrefs), *super().index_pages(tree, url)]))
-
-    def thread_pages(self, tree: HtmlElement, url: str) -> Iterable[str]:
-        pager = f"{has_class('pager')} or {has_class('pager__items')}"
-        hrefs = tree.xpath(f"({self._SECTION})//*[{pager}]//a/@href")
-        links = [u for u in absolute(url, hrefs) if not self.is_trap(u)]
-        if not links:
-            return []
-        return (_with_page(links[0], p) for p in range(max(map(_page_of, links)) + 1))  # lazily
-
-    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
-        return [c.permalink for c in self.parse(tree, url) if c.permalink]
-
-    def permalink_comment_id(self, url: str) -> str | None:
-        m = re.fullmatch(r"(?:/[a-z]{2}(?:-[a-z]+)?)?/comment/(\d+)/?", urlsplit(url).path)
-        return m.group(1) if m else None
-
-    def is_trap(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return (bool(_D8_TRAP_PATH.match(parts.path)) or super().is_trap(url)
-                or any(k in _D8_TRAP_QUERY for k, _ in parse_qsl(parts.query, keep_blank_values=True)))
-
-    def article_key(self, tree: HtmlElement, url: str) -> str:
-        return _with_page(self.canonical_url(tree, url), 0)
-
-    def page_number(self, tree: HtmlElement, url: str) -> int:
-        current = tree.xpath(f"({self._SECTION})//li[{has_class('pager__item')}][{has_class('is-active')}]")
-        if current and (m := re.search(r"\d+", current[0].text_content())):
-            return int(m.group()) - 1
-        return _page_of(url)
-
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        if tree.xpath(self._COMMENTS) or (tree.xpath(self._SECTION) and not tree.xpath(_EMBED)):
-            return "html"  # the comment field, with or without comments yet
-        status = super().comments_status(tree, url)  # JSON-LD, an embed, or a script-loaded thread
-        return "not_in_html" if status == "unknown_platform" and self.is_article(tree, url) else status
-
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
-        """Ids from `id="comment-N"` (or the anchor before it), parents from "In reply to", else
-        from `div.indented` nesting when the parent is on this page."""
-        nodes = tree.xpath(self._COMMENTS)
-        if not nodes:
-            return super().parse(tree, url)
-        marks = set(nodes)
-        page, origin = self.page_number(tree, url), _origin(url)
-        parents = [self._core_parent(n, marks) for n in nodes]
-        shown = any(parents)  # the theme prints "In reply to": a comment without it is top level
-        out: list[Comment] = []
-        last_at_level: dict[int, str] = {}
-        for node, stated in zip(nodes, parents, strict=True):
-            cid = self._core_id(node, marks)
-            if cid is None:
-                continue
-            level = len(node.xpath(f"ancestor::div[{has_class('indented')}]"))
-            parent, known = stated, True
-            if parent is None and level:
-                parent = last_at_level.get(level - 1)
-                known = parent is not None
-            elif parent is None:
-                known = page == 0 or shown
-            last_at_level = {k: v for k, v in last_at_level.items() if k < level} | {level: cid}
-            if parent == cid:
-                continue
-            out.append(Comment(
-                comment_id=cid, parent_id=parent, parent_known=known,
-                author=self._core_author(node, marks),
-                published=next(filter(None, map(utc, self._own(node, marks, _CREATED))), None),
-                text=self._core_text(node, marks),
-                permalink=f"{origin}/comment/{cid}",
-                order=len(out),
-            ))
-        return out
-
-    @staticmethod
-    def _own(node: HtmlElement, marks: set[HtmlElement], xpath: str) -> list[Any]:
-        """Matches of xpath that belong to this comment's meta: not a reply's, nor the parent
-        line's ("In reply to X by Y"), nor the body's."""
-        out = []
-        for hit in node.xpath(xpath):
-            el = hit.getparent() if isinstance(hit, str) else hit
-            for anc in [el, *el.iterancestors()]:
-                if anc is node:
-                    out.append(hit)
-                    break
-                if anc in marks or anc.xpath(f"self::*[{_PARENT_BOX} or {_BODY}]"):
-                    break
-        return out
-
-    def _core_id(self, node: HtmlElement, marks: set[HtmlElement]) -> str | None:
-        refs = [node.get("id") or "", self._anchor(node) or "", node.get("about") or ""]
-        refs += self._own(node, marks, ".//a[@rel='bookmark' or contains(@class, 'permalink')]/@href")
-        return next((m.group(1) for r in refs if (m := _CORE_REF.search(r))), None)
-
-    @staticmethod
-    def _core_parent(node: HtmlElement, marks: set[HtmlElement]) -> str | None:
-        own = node.get("id") or ""
-        for href in node.xpath(f".//*[{_PARENT_BOX}]//a/@href"):
-            holder = next(a for a in href.getparent().iterancestors() if a is node or a in marks)
-            if holder is node and (m := _CORE_REF.search(href)) and f"comment-{m.group(1)}" != own:
-                return m.group(1)
-        return None
-
-    def _core_author(self, node: HtmlElement, marks: set[HtmlElement]) -> str | None:
-        for xpath in (".//*[@rel='schema:author']//*[@property='schema:name']",
-                      f".//*[{has_class('comment__author')}]", f".//*[{has_class('username')}]",
-                      f".//*[{has_class('comment__submitted')}]/*[1]"):
-            for el in self._own(node, marks, xpath):
-                name = _NOT_VERIFIED.sub("", " ".join(el.text_content().split()))
-                return None if name in ("", "Anonymous") else name
-        return None
-
-    @staticmethod
-    def _core_text(node: HtmlElement, marks: set[HtmlElement]) -> str:
-        for body in node.xpath(f".//*[{_BODY}]"):
-            if next(a for a in body.iterancestors() if a is node or a in marks) is node:
-                items = body.xpath(f".//*[{has_class('field__item')}]") or [body]
-                return "\n".join(filter(None, map(block_text, items)))
-        return ""
-
-
-DRUPAL8 = Drupal8Platform()
-PLATFORM = SchemaOrgPlatform()
-EXTRA_PLATFORMS = (DRUPAL8,)  # for the registry: more specific than PLATFORM, check it first
+PLATFORMS = (Platform("schemaorg", SchemaOrgHints(), SchemaOrgThread()),)

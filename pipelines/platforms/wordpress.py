@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
+from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .page import ARTICLE_TYPES, Page, schema_types
 
 _ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 _CPAGE = re.compile(r"/comment-page-(\d+)(/?)$")
@@ -44,6 +45,29 @@ _META = " or ".join(has_class(c) for c in ("comment-author", "comment-meta", "co
                                            "comment-metadata", "reply", "comment-awaiting-moderation"))
 _JUNK = (f".//*[self::script or self::style or self::form or {has_class('comment-likes')}"
          f" or {has_class('sharedaddy')} or {has_class('reply')}]")
+# The post itself (single.php's `article#post-N` or an HTML4 theme's `div.post#post-N`).
+_POST = f"//*[starts-with(@id, 'post-')][self::article or {has_class('hentry')} or {has_class('post')}]"
+# The post's author as the theme's byline shows it (the_author(), the user's display name, which
+# WordPress also puts on that user's comments): hCard `.author .fn` (Twenty Ten to Twenty
+# Seventeen, Underscores and the themes built on it), `.byline a` (Twenty Nineteen to Twenty-One),
+# the block themes' post author name, Genesis's entry author, a rel="author" link. Each tried in
+# order, inside the post first.
+_BYLINES = (
+    f".//*[{has_class('author')}]//*[{has_class('fn')}]",
+    f".//*[{has_class('author')}][{has_class('fn')}]",
+    f".//*[{has_class('byline')}]//a",
+    f".//*[{has_class('wp-block-post-author-name')}]",
+    f".//*[{has_class('entry-author-name')}]",
+    ".//a[@rel='author']",
+)
+# Not the post's: the thread, the sidebar (#secondary in most themes) and its widgets.
+_OUTSIDE = f"[not(ancestor-or-self::*[@id='comments' or @id='secondary' or {has_class('widget')}])]"
+# A comment section: the list wp_list_comments() fills (themes print it only when there are
+# comments), the form comment_form() prints while comments are open (#respond even when
+# only logged-in users may comment, and around Jetpack's comment iframe).
+_LIST_CLASSES = {"commentlist", "comment-list"}
+_FORM_IDS = {"respond", "commentform"}
+_SEPARATORS = (" - ", " | ", " – ", " — ", " » ", " · ", " :: ", " : ")  # noqa: RUF001
 
 
 def _cpage(url: str) -> int | None:
@@ -81,12 +105,73 @@ def _classes(el: HtmlElement) -> set[str]:
     return set((el.get("class") or "").split())
 
 
-class WordPress(Platform):
-    name = "wordpress"
-    thread_xpath = "//*[@id='comments']"
+def _title(page: Page) -> str | None:
+    """The post's title: the Article's JSON-LD headline (Yoast, Rank Math), the theme's
+    `h1.entry-title` (the_title()), else Open Graph's; never `<title>` ("Post - Site")."""
+    for node in page.jsonld:
+        if schema_types(node.get("@type")) & ARTICLE_TYPES and isinstance(node.get("headline"), str):
+            if headline := " ".join(node["headline"].split()):
+                return _unsuffixed(page, headline)
+    for h1 in page.tree.xpath(f"//h1[{has_class('entry-title')}]{_OUTSIDE}"):
+        if text := " ".join(h1.text_content().split()):
+            return text
+    return _unsuffixed(page, page.headline)
 
-    def detect(self, tree: HtmlElement, url: str) -> bool:
-        sig = signals(tree)  # the generator, links and scripts of one shared pass
+
+def _site_name(page: Page) -> str | None:
+    names = page.tree.xpath(f"//*[{has_class('site-title')}]")
+    return " ".join(names[0].text_content().split()) if names else None
+
+
+def _unsuffixed(page: Page, title: str | None) -> str | None:
+    """SEO plugins' titles end in " - Site Name" (the %sep% %sitename% of their title format)."""
+    for name in filter(None, (page.meta.get("og:site_name"), _site_name(page))):
+        for sep in _SEPARATORS:
+            if title and title.endswith(sep + name) and len(title) > len(sep + name):
+                return title[: -len(sep + name)].strip()
+    return title
+
+
+def _author(page: Page) -> str | None:
+    """The byline inside the post, the Article's JSON-LD author, a byline elsewhere in the
+    page (themes printing it in the entry header outside the post), `<meta name="author">`."""
+    posts = page.tree.xpath(_POST)
+    return ((_byline(posts[0]) if posts else None) or _ld_author(page) or _byline(page.tree)
+            or page.meta.get("author"))
+
+
+def _byline(scope: HtmlElement) -> str | None:
+    for xpath in _BYLINES:
+        for el in scope.xpath(xpath + _OUTSIDE):
+            if name := " ".join(el.text_content().split()):
+                return name
+    return None
+
+
+def _ld_author(page: Page) -> str | None:
+    """The Article's author in JSON-LD: a name, a Person, or a Person's @id in the @graph."""
+    named: dict[str, str] = {}
+    for node in page.jsonld:
+        if isinstance(node.get("@id"), str) and isinstance(node.get("name"), str):
+            named.setdefault(node["@id"], node["name"])
+    for node in page.jsonld:
+        if not schema_types(node.get("@type")) & ARTICLE_TYPES:
+            continue
+        authors: Any = node.get("author")
+        for author in authors if isinstance(authors, list) else [authors]:
+            name = author if isinstance(author, str) else (
+                (author.get("name") or named.get(author.get("@id"))) if isinstance(author, dict) else None)
+            if isinstance(name, str) and (name := " ".join(name.split())):
+                return name
+    return None
+
+
+class WordPressHints(Hints):
+    name = "wordpress"
+
+    def detect(self, page: Page) -> bool:
+        tree, url = page.tree, page.url
+        sig = page.signals  # the generator, links and scripts of one shared pass
         if any(g.strip().lower().startswith("wordpress") for g in sig.generators):
             return True
         if any(rel == "https://api.w.org/" for rel, _ in sig.links):
@@ -99,7 +184,8 @@ class WordPress(Platform):
         return any(("/wp-content/" in u or "/wp-includes/" in u) and urlsplit(u).hostname == host
                    for u in absolute(url, assets))
 
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
+    def is_article(self, page: Page) -> bool:
+        tree = page.tree
         body = set(tree.xpath("string(//body/@class)").split())
         if "single" in body or ("page" in body and any(c.startswith("page-id-") for c in body)):
             return True
@@ -109,30 +195,30 @@ class WordPress(Platform):
                            f" | //div[starts-with(@id, 'post-')][{has_class('hentry')}]")
         return len(posts) == 1 and bool(tree.xpath("//*[@id='comments' or @id='respond']"))
 
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
-        hrefs = tree.xpath(f"//*[starts-with(@id, 'post-') or {has_class('hentry')}]"
-                           f"//*[{has_class('entry-title')}]//a/@href")
-        return list(dict.fromkeys(absolute(url, hrefs)))
+    def article_links(self, page: Page) -> list[str]:
+        hrefs = page.tree.xpath(f"//*[starts-with(@id, 'post-') or {has_class('hentry')}]"
+                                f"//*[{has_class('entry-title')}]//a/@href")
+        return list(dict.fromkeys(absolute(page.url, hrefs)))
 
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
-        hrefs = tree.xpath(
+    def index_pages(self, page: Page) -> list[str]:
+        hrefs = page.tree.xpath(
             f"//*[{has_class('pagination')} or {has_class('posts-navigation')}"
             f" or {has_class('paging-navigation')}][not(ancestor-or-self::*[@id='comments'])]"
             f"//a[{has_class('next')} or parent::*[{has_class('nav-previous')}]]/@href")
-        return [u for u in dict.fromkeys(absolute(url, hrefs)) if not self.is_trap(u)]
+        return [u for u in dict.fromkeys(absolute(page.url, hrefs)) if not self.is_trap(u)]
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> Iterable[str]:
+    def thread_pages(self, page: Page) -> Iterable[str]:
         """Every comment page this page links to (the pager, comment permalinks), and those
         the pager leaves out between them; not this page again."""
-        post, linked, query = self.article_key(tree, url), {}, False
-        for u in absolute(url, tree.xpath("//a/@href")):
+        post, linked, query = self.article_key(page), {}, False
+        for u in absolute(page.url, page.tree.xpath("//a/@href")):
             n = _cpage(u)
             if n is not None and 0 < n <= 10_000 and _post_url(u) == post and not self.is_trap(u):
                 linked.setdefault(n, u)
                 query |= "cpage=" in urlsplit(u).query
         if not linked:
             return []
-        current = self.page_number(tree, url) + 1
+        current = self.page_number(page) + 1
         return (linked.get(n) or _with_cpage(post, n, query=query)  # lazily: the spider bounds it
                 for n in range(1, max(*linked, current) + 1) if n != current)
 
@@ -141,12 +227,11 @@ class WordPress(Platform):
         return bool(_TRAP_PATH.search(parts.path)) or any(
             k in _TRAP_QUERY for k, _ in parse_qsl(parts.query, keep_blank_values=True))
 
-    # -- comments (issue: extraction) ------------------------------------------------------
+    def article_key(self, page: Page) -> str:
+        return _post_url(self.canonical_url(page))
 
-    def article_key(self, tree: HtmlElement, url: str) -> str:
-        return _post_url(self.canonical_url(tree, url))
-
-    def page_number(self, tree: HtmlElement, url: str) -> int:
+    def page_number(self, page: Page) -> int:
+        tree, url = page.tree, page.url
         for el in tree.xpath(f"{_NAV}//*[{has_class('page-numbers')}][{has_class('current')}]"):
             if m := _LAST_INT.search(el.text_content()):
                 return max(int(m.group(1)) - 1, 0)
@@ -160,29 +245,44 @@ class WordPress(Platform):
                     return max(n - rel - 1, 0)  # "older comments" is the page before this one
         return 0
 
-    def published(self, tree: HtmlElement, url: str) -> datetime | None:
-        values = tree.xpath(
+
+class WordPressThread(ThreadParser):
+    thread_xpath = "//*[@id='comments']"
+
+    def article(self, page: Page) -> ArticleMeta:
+        """The post's title and byline as the theme prints them, its entry date, the site title."""
+        meta = super().article(page)
+        meta.title = _title(page)
+        meta.author = _author(page)
+        values = page.tree.xpath(
             f"//*[starts-with(@id, 'post-')]//time[{has_class('published')} or {has_class('entry-date')}]"
             "[not(ancestor::*[@id='comments'])]/@datetime")
-        return next(filter(None, map(utc, values)), None) or super().published(tree, url)
+        meta.published = next(filter(None, map(utc, values)), None) or meta.published
+        meta.site_name = _site_name(page) or meta.site_name
+        return meta
 
-    def site_name(self, tree: HtmlElement, url: str) -> str | None:
-        names = tree.xpath(f"//*[{has_class('site-title')}]")
-        name = " ".join(names[0].text_content().split()) if names else ""
-        return name or super().site_name(tree, url)
-
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        if tree.xpath(f"//*[@id='disqus_thread' or {has_class('fb-comments')}]"):
+    def comments_status(self, page: Page) -> str:
+        """`html` when comments, the comment list or the comment form are in the page (a
+        thread of 0 is then a real 0); `none` when comments are closed and there are none:
+        Twenty Fourteen and later themes then leave #comments out, older ones print it empty
+        or with only a "Comments are closed." notice."""
+        sig = page.signals
+        if "disqus_thread" in sig.ids or "fb-comments" in sig.classes:
             return "not_in_html"  # a comment service replaced the theme's comments template
-        if tree.xpath("//*[@id='wpdcom']"):
-            return "unknown_platform"  # wpDiscuz: server-rendered, markup of its own
-        return "html"
+        if "wpdcom" in sig.ids:
+            return "unparsed"  # wpDiscuz: server-rendered, markup of its own
+        if self.parse(page) or sig.classes & _LIST_CLASSES or sig.ids & _FORM_IDS:
+            return "html"
+        return "none"
 
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+    def parse(self, page: Page) -> list[Comment]:
         """Ids from the comment ids, parents from nesting (and from the flat run after a
         `parent` at the maximum depth), fields from each comment's own markup."""
+        if (cached := page.memo.get("wordpress.comments")) is not None:
+            return cached
+        url = page.url
         nodes: dict[str, HtmlElement] = {}
-        for el in tree.xpath(_NODES):
+        for el in page.tree.xpath(_NODES):
             if (m := _ID.match(el.get("id") or "")) and m.group(1) not in nodes:
                 nodes[m.group(1)] = el  # Twenty Twelve: li#li-comment-N holds article#comment-N
         cid_of = {el: cid for cid, el in nodes.items()}
@@ -205,6 +305,7 @@ class WordPress(Platform):
                 order=order,
                 parent_known=known[cid],
             ))
+        page.memo["wordpress.comments"] = out
         return out
 
     @staticmethod
@@ -267,4 +368,4 @@ class WordPress(Platform):
         return f"{urldefrag(url)[0]}#comment-{cid}"
 
 
-PLATFORM = WordPress()
+PLATFORMS = (Platform("wordpress", WordPressHints(), WordPressThread()),)

@@ -26,7 +26,13 @@ FIELD_DOCS = {
     "date": "publication date found by trafilatura/htmldate (fetch date as upper bound)",
     "comments_status": "`html`: the thread was in the archived pages, so comment_count is real "
     "(0 included); `not_in_html`: a script loads it (Disqus, Coral, ...), count unknown; "
-    "`unknown_platform`: no parser knows the markup",
+    "`unparsed`: the page may hold a thread no parser reads (no rows rather than wrong ones); "
+    "`none`: the article page has no comment section",
+    "title": "the article's own headline (JSON-LD headline, og:title, the platform's title), "
+    "without the site's name",
+    "author": "the author as the platform names its users (the username where it has one: the "
+    "same rule as for comment authors)",
+    "author_name": "a full name the platform shows beside the username (Discourse); null elsewhere",
     "comments": "the article's comments, as in the `comments` config",
     "comment_id": "the platform's own comment id",
     "parent_id": "id of the comment replied to; null for top-level comments (depth 0) and where "

@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -25,7 +25,17 @@ from urllib.parse import urldefrag, urlsplit
 
 from pipelines import platforms
 from pipelines.extraction.assemble import assemble
-from pipelines.extraction.pages import PageResult, extract_page, time_limit
+from pipelines.extraction.pages import (
+    NO_SIGNS,
+    PageResult,
+    Tally,
+    analyse,
+    body_fields,
+    confirmed,
+    extract_page,
+    merge_fields,
+    time_limit,
+)
 from pipelines.extraction.warc import (
     UNFINISHED_SUFFIXES,
     Capture,
@@ -71,17 +81,17 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
         raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
     target = target_folder.resolve(cfg.directory)
     target_folder.check(target)
-    stats: Counter[str] = Counter()
+    tally = Tally()
     read_errors: list[WarcReadError] = []
     notes = _unfinished(warcs)
     with target_folder.build_folder(target) as build:
         logger.info("Publishing %d WARC file(s) to %s with %d worker(s), building in %s",
                     len(warcs), target, cfg.n_workers, build.name)
-        counts, summary = _build(build, warcs, cfg, stats, read_errors)
+        counts, summary = _build(build, warcs, cfg, tally, read_errors)
         write_card(build, cfg, counts, summary, warcs)
         target_folder.write_marker(build)
         target_folder.swap_in(build, target)
-    return PublishReport(cfg.directory, warcs, counts, stats, [*notes, *map(str, read_errors)])
+    return PublishReport(cfg.directory, warcs, counts, tally.counts, [*notes, *map(str, read_errors)])
 
 
 def _unfinished(warcs: list[Path]) -> list[str]:
@@ -124,28 +134,36 @@ class _Staging:
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
         self.db.executescript(
-            "CREATE TABLE pages (key TEXT, data BLOB);"
+            "CREATE TABLE pages (key TEXT, warc_file TEXT, offset INTEGER, data BLOB);"
             "CREATE TABLE seen (url TEXT PRIMARY KEY) WITHOUT ROWID;"
             "CREATE TABLE deferred (url TEXT, data BLOB);"
-            "CREATE TABLE articles (data BLOB);"
+            "CREATE TABLE todo (data BLOB);"  # article pages waiting for their body
+            "CREATE TABLE bodies (warc_file TEXT, offset INTEGER, data BLOB,"
+            " PRIMARY KEY (warc_file, offset)) WITHOUT ROWID;"
         )
 
-    def add(self, results: list[PageResult]) -> None:
-        for r in results:
-            self.note_seen(r)
-            self.db.execute("INSERT INTO pages VALUES (?, ?)", (r.key, pickle.dumps(r, protocol=5)))
+    def add(self, r: PageResult) -> None:
+        self.note_seen(r)
+        cap = r.capture
+        self.db.execute("INSERT INTO pages VALUES (?, ?, ?, ?)",
+                        (r.key, cap.warc_file, cap.offset, pickle.dumps(r, protocol=5)))
+        if r.kind == "article" and r.article is None:  # its body: pass 2, over the workers
+            job = _BodyJob(cap, r.thread_xpath, r.deep, r.confirm, r.meta)
+            self.db.execute("INSERT INTO todo VALUES (?)", (pickle.dumps(job, protocol=5),))
 
     def note_seen(self, r: PageResult) -> None:
         """The permalinks of the comments a page had: their own pages need not be read."""
         self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?)",
                             [(_url_key(c.permalink),) for c in r.comments if c.permalink])
 
-    def defer_article(self, cap: Capture) -> None:
-        self.db.execute("INSERT INTO articles VALUES (?)", (pickle.dumps(cap, protocol=5),))
-
-    def deferred_articles(self) -> Iterator[Capture]:
-        for (data,) in self.db.execute("SELECT data FROM articles ORDER BY rowid").fetchall():
+    def todo(self) -> Iterator[_BodyJob]:
+        for (data,) in self.db.execute("SELECT data FROM todo ORDER BY rowid").fetchall():
             yield pickle.loads(data)
+
+    def add_body(self, cap: Capture, fields: dict[str, Any] | None) -> None:
+        """An article page's fields; None: it turned out to be no article."""
+        self.db.execute("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                        (cap.warc_file, cap.offset, pickle.dumps(fields, protocol=5)))
 
     def defer(self, cap: Capture) -> None:
         self.db.execute("INSERT INTO deferred VALUES (?, ?)",
@@ -163,7 +181,7 @@ class _Staging:
     def absorb(self, part: Path) -> None:
         """Move a worker's part into the main staging database."""
         self.db.execute("ATTACH DATABASE ? AS part", (str(part),))
-        for table in ("pages", "deferred", "articles"):
+        for table in ("pages", "deferred", "todo"):
             self.db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
         self.db.execute("INSERT OR IGNORE INTO seen SELECT * FROM part.seen")
         self.db.commit()
@@ -174,31 +192,57 @@ class _Staging:
         return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     def articles(self) -> Iterator[tuple[str, list[PageResult]]]:
-        rows = self.db.execute("SELECT key, data FROM pages ORDER BY key, rowid")
+        """Each article's pages, its own page with its body; a page that turned out to be
+        no article (pass 2 found no dated text where only that could tell) left out."""
+        rows = self.db.execute(
+            "SELECT p.key, p.data, b.data IS NOT NULL, b.data FROM pages p LEFT JOIN bodies b"
+            " ON b.warc_file = p.warc_file AND b.offset = p.offset ORDER BY p.key, p.rowid")
         for key, group in itertools.groupby(rows, key=lambda row: row[0]):
-            yield key, [pickle.loads(data) for _, data in group]
+            pages = []
+            for _, data, has_body, body in group:
+                page: PageResult = pickle.loads(data)
+                if page.kind == "article" and has_body:
+                    fields = pickle.loads(body)
+                    if fields is None:
+                        continue
+                    page.article = fields
+                pages.append(page)
+            if pages:
+                yield key, pages
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyJob:
+    """What pass 2 needs to read an article page's body: no second analysis of the page."""
+
+    capture: Capture
+    thread_xpath: str | None
+    deep: bool
+    confirm: bool
+    meta: Any
 
 
 class _Feeder:
-    """Hands captures to the pool in chunks as the scan finds them, staging results in order;
-    at most a few chunks per worker are in flight, so memory stays flat."""
+    """Hands work to the pool in chunks as it is found, staging results in order; at most a
+    few chunks per worker are in flight, so memory stays flat."""
 
     def __init__(self, pool: ProcessPoolExecutor, cfg: DatasetConfig, staging: _Staging,
-                 stats: Counter[str], chunk_size: int) -> None:
-        self.pool, self.staging, self.stats, self.chunk_size = pool, staging, stats, chunk_size
+                 tally: Tally, chunk_size: int, task: Any) -> None:
+        self.pool, self.staging, self.tally, self.chunk_size = pool, staging, tally, chunk_size
+        self.task = task
         self.limits = (cfg.max_page_bytes, cfg.page_timeout)
         self.max_in_flight = 4 * cfg.n_workers
-        self.chunk: list[Capture] = []
+        self.chunk: list[Any] = []
         self.in_flight: deque[Future[Any]] = deque()
 
-    def put(self, cap: Capture) -> None:
-        self.chunk.append(cap)
+    def put(self, item: Any) -> None:
+        self.chunk.append(item)
         if len(self.chunk) >= self.chunk_size:
             self._submit()
 
     def _submit(self) -> None:
         if self.chunk:
-            self.in_flight.append(self.pool.submit(_work, self.chunk, self.limits))
+            self.in_flight.append(self.pool.submit(self.task, self.chunk, self.limits))
             self.chunk = []
         while self.in_flight and (len(self.in_flight) > self.max_in_flight
                                   or self.in_flight[0].done()):
@@ -210,20 +254,25 @@ class _Feeder:
             self._collect(self.in_flight.popleft())
 
     def _collect(self, future: Future[Any]) -> None:
-        results, failures, counts = future.result()
-        self.stats.update(counts)
-        _log_failures(failures)
-        self.staging.add(results)
+        results, tally = future.result()
+        tally.log()
+        self.tally.merge(tally)
+        for item in results:
+            if isinstance(item, PageResult):
+                self.staging.add(item)
+            else:
+                self.staging.add_body(*item)
 
 
-def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[str],
+def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
            read_errors: list[WarcReadError]) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     staging = _Staging(build / "staging.sqlite")
     parts = [(path, a, b) for path in warcs for a, b in split(path, cfg.n_workers)]
     limits = (cfg.max_page_bytes, cfg.page_timeout)
+    stats = tally.counts
     with _pool(cfg.n_workers) as pool:
-        # Pass 1: each worker reads a byte range of a file and extracts as it goes, into its
-        # own SQLite part; permalink pages are only noted.
+        # Pass 1: each worker reads a byte range of a file and analyses each page once, into
+        # its own SQLite part; permalink pages are only noted.
         jobs = [pool.submit(_scan_range, path, a, b, build / f"part-{i:05d}.sqlite", limits)
                 for i, (path, a, b) in enumerate(parts)]
         logger.debug("Extraction workers: pids %s",
@@ -231,23 +280,23 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
         # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
         threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
         for job in jobs:
-            part, counts, failures, errors = job.result()
-            stats.update(counts)
-            _log_failures(failures)
+            part, part_tally, errors = job.result()
+            part_tally.log()
+            tally.merge(part_tally)
             read_errors.extend(errors)
             staging.absorb(part)
-        # Pass 2: the articles' own pages (trafilatura), one per task so the workers share
+        # Pass 2: the articles' bodies (trafilatura), one page per task so the workers share
         # them evenly; then the permalink pages, which repeat a thread page: only those of a
         # comment no thread page had (deleted since, or its thread page not in the archive).
-        articles = _Feeder(pool, cfg, staging, stats, ARTICLE_CHUNK)
-        for cap in staging.deferred_articles():
-            articles.put(cap)
-        permalinks = _Feeder(pool, cfg, staging, stats, PERMALINK_CHUNK)
+        bodies = _Feeder(pool, cfg, staging, tally, ARTICLE_CHUNK, _bodies)
+        for job in staging.todo():
+            bodies.put(job)
+        permalinks = _Feeder(pool, cfg, staging, tally, PERMALINK_CHUNK, _work)
         deferred = staging.count("deferred")
         for cap in staging.unseen_deferred():
             permalinks.put(cap)
             deferred -= 1
-        articles.drain()
+        bodies.drain()
         permalinks.drain()
         stats["extract/permalinks_skipped"] = deferred
     read_errors.sort(key=lambda e: (str(e.path), e.offset))
@@ -268,6 +317,7 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
                 continue
             stats["extract/articles"] += 1
             stats["extract/comments"] += len(comments)
+            stats[f"extract/comments_status/{article['comments_status']}"] += 1
             if article["text"] is None:
                 stats["extract/articles_without_body"] += 1
             writer.add(key, article, comments)
@@ -286,63 +336,44 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, stats: Counter[st
 
 
 def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tuple[int, float]
-                ) -> tuple[Path, Counter[str], list[tuple[Capture, str]], list[WarcReadError]]:
-    """Worker: one byte range of one WARC file, read once, extracted into a SQLite part."""
+                ) -> tuple[Path, Tally, list[WarcReadError]]:
+    """Worker: one byte range of one WARC file, read once, each page analysed once, into a
+    SQLite part."""
     max_bytes, timeout = limits
     staging = _Staging(part)
-    counts: Counter[str] = Counter()
-    failures: list[tuple[Capture, str]] = []
+    tally = Tally()
     errors: list[WarcReadError] = []
     responses = iter_responses(path, errors, start=start, end=end, max_bytes=max_bytes,
-                               body_for=lambda url: _permalink_id(url) is None)
+                               body_for=lambda url: platforms.permalink_comment_id(url) is None)
     for cap, body, ctype in responses:
-        counts["extract/captures"] += 1
+        tally.counts["extract/captures"] += 1
         if body is None:
             staging.defer(cap)
         elif len(body) > max_bytes:
-            counts["extract/pages_failed"] += 1
-            failures.append((cap, f"page larger than {max_bytes} bytes decoded"))
+            tally.fail(cap, f"page larger than {max_bytes} bytes decoded")
         else:
-            for result in _extract([decode(cap, body, ctype)], timeout, counts, failures,
-                                   with_article=False):
-                if result.kind == "article":  # trafilatura in pass 2, spread over workers
-                    staging.note_seen(result)
-                    staging.defer_article(cap)
-                    counts["extract/pages"] -= 1  # counted when pass 2 extracts it
-                else:
-                    staging.add([result])
+            for result in _analysed([decode(cap, body, ctype)], timeout, tally, analyse):
+                staging.add(result)
     staging.db.commit()
     staging.db.close()
-    return part, counts, failures, errors
+    return part, tally, errors
 
 
-def _extract(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, counts: Counter[str],
-             failures: list[tuple[Capture, str]], *, with_article: bool = True) -> list[PageResult]:
+def _analysed(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, tally: Tally,
+              step: Callable[[HtmlDoc, Tally], PageResult | None]) -> Iterator[PageResult]:
     """A broken page costs that page: counted, reported with its WARC file and offset."""
-    results = []
     for item in docs:
         if isinstance(item, tuple):
-            counts["extract/pages_failed"] += 1
-            failures.append(item)
+            tally.fail(*item)
             continue
         try:
             with time_limit(timeout):
-                result = extract_page(item, with_article=with_article, counts=counts)
+                result = step(item, tally)
         except Exception as exc:  # noqa: BLE001 - the per-record boundary: count, log, go on
-            counts["extract/pages_failed"] += 1
-            failures.append((item.capture, f"{type(exc).__name__}: {exc}"))
+            tally.fail(item.capture, f"{type(exc).__name__}: {exc}")
             continue
-        counts["extract/pages"] += 1
-        if result is None:
-            counts["extract/pages_not_articles"] += 1
-        else:
-            results.append(result)
-    return results
-
-
-def _log_failures(failures: list[tuple[Capture, str]]) -> None:
-    for cap, reason in failures:
-        logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
+        if result is not None:
+            yield result
 
 
 def _preload(module: str) -> None:
@@ -399,18 +430,44 @@ def _url_key(url: str) -> str:
     return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
 
 
-def _permalink_id(url: str) -> str | None:
-    for platform in platforms.PLATFORMS:
-        if (cid := platform.permalink_comment_id(url)) is not None:
-            return cid
-    return None
-
-
-def _work(chunk: list[Capture], limits: tuple[int, float]
-          ) -> tuple[list[PageResult], list[tuple[Capture, str]], Counter[str]]:
-    """Worker: pages read by offset (the permalink pages pass 1 set aside)."""
+def _work(chunk: list[Capture], limits: tuple[int, float]) -> tuple[list[PageResult], Tally]:
+    """Worker: pages read by offset (the permalink pages pass 1 set aside), analysed whole."""
     max_bytes, timeout = limits
-    counts: Counter[str] = Counter()
-    failures: list[tuple[Capture, str]] = []
-    results = _extract(read_html(chunk, max_bytes), timeout, counts, failures)
-    return results, failures, counts
+    tally = Tally()
+    results = list(_analysed(read_html(chunk, max_bytes), timeout, tally, extract_page))
+    return results, tally
+
+
+def _bodies(chunk: list[_BodyJob], limits: tuple[int, float]
+            ) -> tuple[list[tuple[Capture, dict[str, Any] | None]], Tally]:
+    """Worker: the bodies of article pages analysed in pass 1 (trafilatura only)."""
+    max_bytes, timeout = limits
+    tally = Tally()
+    jobs = {(job.capture.warc_file, job.capture.offset): job for job in chunk}
+    out: list[tuple[Capture, dict[str, Any] | None]] = []
+    for doc in read_html([job.capture for job in chunk], max_bytes):
+        if isinstance(doc, tuple):  # unreadable now: a page that needed its body goes
+            tally.fail(*doc)
+            if jobs[(doc[0].warc_file, doc[0].offset)].confirm:
+                out.append((doc[0], None))
+            continue
+        job = jobs[(doc.capture.warc_file, doc.capture.offset)]
+        try:
+            with time_limit(timeout):
+                fields = body_fields(doc, job.thread_xpath, deep=job.deep)
+        except Exception as exc:  # noqa: BLE001 - the per-record boundary: count, log, go on
+            reason = f"{type(exc).__name__}: {exc}"
+            if job.confirm:  # only its body could have made it an article
+                tally.fail(doc.capture, reason)
+                out.append((doc.capture, None))
+                continue
+            logger.warning("No body for %s@%d %s (%s): the article keeps its row, without text",
+                           doc.capture.warc_file, doc.capture.offset, doc.capture.url, reason)
+            tally.counts["extract/bodies_failed"] += 1
+            fields = None
+        if job.confirm and not confirmed(fields, doc.capture.url):
+            tally.not_article(doc.capture, NO_SIGNS)
+            out.append((doc.capture, None))
+        else:
+            out.append((doc.capture, merge_fields(job.meta, fields)))
+    return out, tally

@@ -20,9 +20,9 @@ from scrapy.http import HtmlResponse
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.project import get_project_settings
 
-from crawler.demosite import content
-from crawler.demosite.renderers import RENDERERS, renderer
 from crawler.spiders.thread import ThreadSpider
+from demosite import content
+from demosite.renderers import RENDERERS, renderer
 
 BUDGET = 25  # x one parse: linear callbacks measure 3-10x (more when loaded), quadratic 150-1000x
 

@@ -25,8 +25,8 @@ from urllib.robotparser import RobotFileParser
 import lxml.html
 import pytest
 
-from crawler.demosite import DemoSite, build_site, ground_truth, serve
-from crawler.demosite.drupal7 import Drupal7
+from demosite import DemoSite, build_site, serve
+from demosite.drupal7 import Drupal7, ground_truth
 
 ROOT = Path(__file__).resolve().parents[2]
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -428,7 +428,7 @@ def test_bench_size_has_enough_pages() -> None:
 
 def test_main_serves_until_sigterm(tmp_path: Path) -> None:
     out = tmp_path / "truth.json"
-    cmd = [sys.executable, "-m", "crawler.demosite", "--port", "0", "--truth", str(out)]
+    cmd = [sys.executable, "-m", "demosite", "--port", "0", "--truth", str(out)]
     with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         line = proc.stdout.readline().decode()

@@ -16,7 +16,7 @@ from lxml import etree
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.extraction.pages import extract_page
+from pipelines.extraction.pages import Tally, add_body, analyse, extract_page
 from pipelines.extraction.warc import Capture, HtmlDoc
 from pipelines.platforms.base import block_text
 from tests.hostile import STORY, deep_body, drupal_comment, drupal_page
@@ -102,15 +102,16 @@ def doc(path: str) -> HtmlDoc:
 
 
 def test_a_cut_page_is_counted_once(caplog):
-    counts: Counter[str] = Counter()
+    """Analysed once (pass 1 reports the cut); its body (pass 2) does not report it again."""
+    tally = Tally()
     with caplog.at_level(logging.WARNING, logger="pipelines.extraction.pages"):
-        first = extract_page(doc("/node/3"), with_article=False, counts=counts)  # pass 1
-        assert (first.kind, first.article) == ("article", None)
-        assert (counts, caplog.records) == (Counter(), [])  # its article extraction reports it
-        second = extract_page(doc("/node/3"), counts=counts)
-        assert extract_page(doc("/node/1"), counts=counts).comments  # deep, not cut
-    assert second.article["text"].split("\n")[-1] == BEFORE
-    assert counts == Counter({"extract/pages_cut_deep": 1})
+        first = analyse(doc("/node/3"), tally)  # pass 1
+        assert (first.kind, first.article, first.deep) == ("article", None, True)
+        assert tally.counts["extract/pages_cut_deep"] == 1
+        assert add_body(doc("/node/3"), first, tally)  # pass 2
+        assert extract_page(doc("/node/1"), tally).comments  # deep, not cut
+    assert first.article["text"].split("\n")[-1] == BEFORE
+    assert tally.counts == Counter({"extract/pages_cut_deep": 1, "extract/pages": 2})
     assert [r.getMessage() for r in caplog.records] == [
         f"deep.warc.gz@123 {URL('/node/3')} is nested deeper than 2048 elements: the text past "
         "that depth is cut"]
@@ -138,7 +139,7 @@ def test_a_comment_the_cut_falls_in_gives_no_row():
                        drupal_comment(21, "One.") + drupal_comment(22, "Two.") + deep)
     cap = Capture("cut.warc.gz", "cut.warc.gz", 0, 1, "<urn:uuid:2>", URL("/node/9"),
                   "2024-05-01T00:00:00Z")
-    counts: Counter[str] = Counter()
-    result = extract_page(HtmlDoc(cap, body.decode(), "utf-8"), counts=counts)
+    tally = Tally()
+    result = extract_page(HtmlDoc(cap, body.decode(), "utf-8"), tally)
     assert [(c.comment_id, c.text) for c in result.comments] == [("21", "One."), ("22", "Two.")]
-    assert counts == Counter({"extract/pages_cut_deep": 1})
+    assert tally.counts["extract/pages_cut_deep"] == 1

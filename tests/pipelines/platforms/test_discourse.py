@@ -1,5 +1,5 @@
 """Discourse crawler view: the demo renderer's pages against its truth, plus hand-written pages
-in the markup of older Discourse releases."""
+in the markup of Discourse releases from 2017 to 3.2."""
 
 # ruff: noqa: RUF001  (pager arrows and image sizes as Discourse writes them)
 
@@ -10,20 +10,21 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Any
 
-import lxml.html
 import pytest
-from lxml.html import HtmlElement
 
-from crawler.demosite.content import build_site
-from crawler.demosite.discourse import Discourse as Renderer
-from crawler.demosite.drupal7 import Drupal7
+from demosite.content import build_site
+from demosite.discourse import Discourse as Renderer
+from demosite.discourse import username
+from demosite.drupal7 import Drupal7
 from pipelines import platforms
+from pipelines.platforms import discourse, drupal7
 from pipelines.platforms.base import Comment
-from pipelines.platforms.discourse import PLATFORM
-from pipelines.platforms.drupal import PLATFORM as DRUPAL
+from pipelines.platforms.page import Page
 
 BASE = "http://forum.test"
-PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False)
+DISCOURSE = discourse.PLATFORMS[0]
+HINTS, THREAD = DISCOURSE.hints, DISCOURSE.thread
+DRUPAL = drupal7.PLATFORMS[0]
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +37,16 @@ def truth(demo: Renderer) -> dict[str, Any]:
     return demo.truth()
 
 
-def parse(html: str | bytes) -> HtmlElement:
-    return lxml.html.document_fromstring(html.encode() if isinstance(html, str) else html, parser=PARSER)
+def parse(url: str, html: str | bytes) -> Page:
+    page = Page.parse(url, html if isinstance(html, str) else html.decode("utf-8"))
+    assert page is not None
+    return page
 
 
-def fetch(demo: Renderer, url: str) -> HtmlElement:
+def fetch(demo: Renderer, url: str) -> Page:
     page = demo.lookup(url.removeprefix(BASE))
     assert page.status == "200 OK", url
-    return parse(page.body)
+    return parse(url, page.body)
 
 
 def row(c: Comment, page: int) -> dict[str, Any]:
@@ -71,12 +74,12 @@ def test_thread_pages_give_every_comment_as_the_truth_says(demo: Renderer, truth
     for art in truth["articles"]:
         got: list[tuple[int, int, Comment]] = []
         for url in art["thread_pages"]:
-            tree = fetch(demo, url)
-            assert PLATFORM.is_article(tree, url)
-            assert PLATFORM.article_key(tree, url) == art["url"]
-            assert PLATFORM.comments_status(tree, url) == "html"
-            page = PLATFORM.page_number(tree, url)
-            got += [(page, c.order, c) for c in PLATFORM.parse(tree, url)]
+            page = fetch(demo, url)
+            assert HINTS.is_article(page)
+            assert HINTS.article_key(page) == art["url"]
+            assert THREAD.comments_status(page) == "html"
+            number = HINTS.page_number(page)
+            got += [(number, c.order, c) for c in THREAD.parse(page)]
         got.sort(key=lambda x: x[:2])
         assert [row(c, page) for page, _, c in got] == [{k: g[k] for k in fields} for g in art["comments"]]
         found = depths([c for _, _, c in got])
@@ -96,11 +99,11 @@ def test_post_views_hold_one_comment_on_the_page_of_their_canonical(demo: Render
                                                                     truth: dict[str, Any]) -> None:
     for art in truth["articles"]:
         for c, url in zip(art["comments"], art["permalinks"], strict=True):
-            tree = fetch(demo, url)
-            assert PLATFORM.permalink_comment_id(url) == c["comment_id"]
-            assert PLATFORM.article_key(tree, url) == art["url"]
-            assert PLATFORM.page_number(tree, url) == c["page"]
-            [one] = PLATFORM.parse(tree, url)
+            page = fetch(demo, url)
+            assert HINTS.permalink_comment_id(url) == c["comment_id"]
+            assert HINTS.article_key(page) == art["url"]
+            assert HINTS.page_number(page) == c["page"]
+            [one] = THREAD.parse(page)
             assert row(one, c["page"]) == {k: c[k] for k in row(one, 0)}
 
 
@@ -109,43 +112,44 @@ def test_hints_cover_every_page_and_permalink(demo: Renderer, truth: dict[str, A
         pages: set[str] = set()
         permalinks: list[str] = []
         for url in art["thread_pages"]:
-            tree = fetch(demo, url)
-            pages.update(PLATFORM.thread_pages(tree, url))
-            permalinks += PLATFORM.permalinks(tree, url)
+            page = fetch(demo, url)
+            pages.update(HINTS.thread_pages(page))
+            permalinks += HINTS.permalinks(page)
         assert sorted(pages) == sorted(art["thread_pages"])
         assert permalinks == art["permalinks"]
-        assert not any(PLATFORM.is_trap(u) or DRUPAL.is_trap(u) for u in [*pages, *permalinks])
+        assert not any(HINTS.is_trap(u) or DRUPAL.hints.is_trap(u) for u in [*pages, *permalinks])
     first = truth["articles"][0]
-    assert PLATFORM.thread_pages(fetch(demo, first["url"]), first["url"]) == first["thread_pages"][:2]
+    assert HINTS.thread_pages(fetch(demo, first["url"])) == first["thread_pages"][:2]
     third = first["thread_pages"][2]
-    assert PLATFORM.thread_pages(fetch(demo, third), third) == first["thread_pages"][1:4]
+    assert HINTS.thread_pages(fetch(demo, third)) == first["thread_pages"][1:4]
 
 
 def test_traps_are_on_the_pages_and_recognised(demo: Renderer, truth: dict[str, Any]) -> None:
     art = truth["articles"][0]
     hrefs = {u for url in (art["url"], truth["seeds"]["index"]) for u in
-             fetch(demo, url).xpath("//a/@href")}
+             fetch(demo, url).tree.xpath("//a/@href")}
     for trap in truth["traps"]:
-        assert PLATFORM.is_trap(trap), trap
+        assert HINTS.is_trap(trap), trap
         assert trap in hrefs or trap.removeprefix(BASE) in hrefs, trap
     for url in ("/t/slug/12/print", "/t/slug/12?u=bob", "/latest?ascending=true", "/session/csrf",
                 "/my/preferences", "/search?q=x"):
-        assert PLATFORM.is_trap(BASE + url), url
+        assert HINTS.is_trap(BASE + url), url
     for url in (art["url"], art["thread_pages"][1], art["permalinks"][0], "/latest?page=1", "/latest",
                 "/c/world/5", "/news/2018-02-07/us-led-coalition", "/node/5?page=2", "/comment/1001"):
-        assert not PLATFORM.is_trap(url if url.startswith("http") else BASE + url), url
+        assert not HINTS.is_trap(url if url.startswith("http") else BASE + url), url
 
 
 def test_index_feed_and_sitemap_lead_to_every_page(demo: Renderer, truth: dict[str, Any]) -> None:
     index = truth["seeds"]["index"]
-    tree = fetch(demo, index)
-    assert PLATFORM.detect(tree, index)
-    assert not PLATFORM.is_article(tree, index)
-    links = PLATFORM.article_links(tree, index)
+    page = fetch(demo, index)
+    assert HINTS.detect(page)
+    assert not HINTS.is_article(page)
+    assert THREAD.comments_status(page) == "none"  # a topic list has no thread
+    links = HINTS.article_links(page)
     everything = {u for a in truth["articles"] for u in a["thread_pages"]}
     assert {a["url"] for a in truth["articles"]} <= set(links) <= everything
     assert set(links) == everything  # every topic here has at most 12 pages: page-links name them all
-    assert PLATFORM.index_pages(tree, index) == []
+    assert HINTS.index_pages(page) == []
     feed = ET.fromstring(demo.lookup("/latest.rss").body)
     assert {e.text for e in feed.iter("link")} - {BASE + "/latest"} == {a["url"] for a in truth["articles"]}
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -167,10 +171,10 @@ def test_topic_list_pages() -> None:
         topics_per_page = 4
 
     small = Small(build_site(), BASE)
-    first, second = (parse(small.lookup(t).body) for t in ("/latest", "/latest?page=1"))
-    assert PLATFORM.index_pages(first, BASE + "/latest") == [BASE + "/latest?page=1"]
-    assert PLATFORM.index_pages(second, BASE + "/latest?page=1") == []
-    one, two = (PLATFORM.article_links(t, BASE + "/latest") for t in (first, second))
+    first, second = (parse(BASE + t, small.lookup(t).body) for t in ("/latest", "/latest?page=1"))
+    assert HINTS.index_pages(first) == [BASE + "/latest?page=1"]
+    assert HINTS.index_pages(second) == []
+    one, two = (HINTS.article_links(p) for p in (first, second))
     assert not set(one) & set(two)
     assert len({re.sub(r"\?page=\d+$", "", u) for u in one + two}) == 6
 
@@ -179,30 +183,31 @@ def test_detection_keeps_platforms_apart(demo: Renderer, truth: dict[str, Any]) 
     site = build_site()
     drupal = Drupal7(site, BASE)
     node = site.articles[0].path
-    drupal_tree = parse(drupal.lookup(node).body)
-    assert DRUPAL.detect(drupal_tree, BASE + node)
-    assert not PLATFORM.detect(drupal_tree, BASE + node)
-    assert platforms.detect(drupal_tree, BASE + node) is DRUPAL
+    drupal_page = parse(BASE + node, drupal.lookup(node).body)
+    assert DRUPAL.hints.detect(drupal_page)
+    assert not HINTS.detect(drupal_page)
+    assert platforms.detect(drupal_page) is DRUPAL
     art = truth["articles"][0]
     for url in (art["url"], art["thread_pages"][1], art["permalinks"][3], truth["seeds"]["index"],
                 BASE + "/login"):
-        tree = fetch(demo, url)
-        assert PLATFORM.detect(tree, url), url
-        assert not DRUPAL.detect(tree, url), url
-        assert platforms.detect(tree, url) is PLATFORM
-    assert not PLATFORM.is_article(fetch(demo, BASE + "/login"), BASE + "/login")
+        page = fetch(demo, url)
+        assert HINTS.detect(page), url
+        assert not DRUPAL.hints.detect(page), url
+        assert platforms.detect(page) is DISCOURSE
+    assert not HINTS.is_article(fetch(demo, BASE + "/login"))
 
 
 def test_article_metadata(demo: Renderer, truth: dict[str, Any]) -> None:
     art = truth["articles"][0]
-    tree = fetch(demo, art["url"])
-    assert PLATFORM.published(tree, art["url"]) == datetime.fromisoformat(art["published"])
-    assert PLATFORM.site_name(tree, art["url"]) == "The Demo Herald"
-    assert PLATFORM.page_number(tree, art["url"]) == 0
-    assert PLATFORM.permalink_comment_id(art["url"]) is None
-    assert PLATFORM.permalink_comment_id(art["url"] + "/1") is None  # the article's own post
-    assert PLATFORM.permalink_comment_id("https://example.org/forum/t/a-topic/12/7") == "7"  # subfolder
-    assert PLATFORM.permalink_comment_id("https://example.org/news/2018-02-07/a-story") is None
+    page = fetch(demo, art["url"])
+    meta = THREAD.article(page)
+    assert meta.published == datetime.fromisoformat(art["published"])
+    assert meta.site_name == "The Demo Herald"
+    assert HINTS.page_number(page) == 0
+    assert HINTS.permalink_comment_id(art["url"]) is None
+    assert HINTS.permalink_comment_id(art["url"] + "/1") is None  # the article's own post
+    assert HINTS.permalink_comment_id("https://example.org/forum/t/a-topic/12/7") == "7"  # subfolder
+    assert HINTS.permalink_comment_id("https://example.org/news/2018-02-07/a-story") is None
 
 
 # --- markup of other Discourse releases ------------------------------------------------------
@@ -299,15 +304,15 @@ OLD_PAGE = f"""<!DOCTYPE html>
 def test_discourse_2_8_markup() -> None:
     topic = "https://forum.example.org/t/build-an-apk/177814"
     url = topic + "?page=2"
-    tree = parse(OLD_PAGE)
-    assert PLATFORM.detect(tree, url)
-    assert PLATFORM.is_article(tree, url)
-    assert not DRUPAL.detect(tree, url)
-    assert PLATFORM.article_key(tree, url) == topic
-    assert PLATFORM.page_number(tree, url) == 1
-    assert PLATFORM.thread_pages(tree, url) == [topic, topic + "?page=2", topic + "?page=3"]
-    assert PLATFORM.permalinks(tree, url) == [f"{topic}/{n}" for n in range(21, 28)]
-    got = {c.comment_id: c for c in PLATFORM.parse(tree, url)}
+    page = parse(url, OLD_PAGE)
+    assert HINTS.detect(page)
+    assert HINTS.is_article(page)
+    assert not DRUPAL.hints.detect(page)
+    assert HINTS.article_key(page) == topic
+    assert HINTS.page_number(page) == 1
+    assert HINTS.thread_pages(page) == [topic, topic + "?page=2", topic + "?page=3"]
+    assert HINTS.permalinks(page) == [f"{topic}/{n}" for n in range(21, 28)]
+    got = {c.comment_id: c for c in THREAD.parse(page)}
     assert list(got) == [str(n) for n in range(21, 28)]
     assert [got[i].order for i in got] == list(range(7))
     assert {i: (c.parent_id, c.parent_known) for i, c in got.items()} == {
@@ -321,6 +326,9 @@ def test_discourse_2_8_markup() -> None:
     }
     assert [c.author for c in got.values()] == ["terranmarine", "roboter", "mcroni", "gc", "other", "byhand",
                                                 "late"]
+    assert [c.author_name for c in got.values()] == ["Alex T.", *[None] * 6]
+    meta = THREAD.article(page)  # page 2: every post's headline names the topic, none its author
+    assert (meta.title, meta.author, meta.author_name) == ("How to build an APK", None, None)
     assert got["21"].published == datetime(2019, 11, 18, 14, 39, 17, tzinfo=timezone.utc)
     assert got["23"].published == datetime(2019, 11, 20, 11, 0, tzinfo=timezone.utc)
     assert got["27"].published is None
@@ -330,7 +338,7 @@ def test_discourse_2_8_markup() -> None:
     assert got["24"].text == "> Give this a try\n> Give this a try\nBoth of you are right & wrong."
     assert got["27"].text == "> Give this a try\nSpoiler\nHidden"
     assert got["22"].permalink == topic + "/22"
-    assert PLATFORM.permalink_comment_id(topic + "/22") == "22"
+    assert HINTS.permalink_comment_id(topic + "/22") == "22"
 
 
 # Discourse 1.x (2017): a `div.creator` with the author in <b itemprop=author> and no crawler-post class.
@@ -353,11 +361,13 @@ PAGE_2017 = """<html><head><meta name="generator" content="Discourse 1.9.0.beta4
 
 def test_discourse_2017_markup() -> None:
     url = "https://meta.example.com/t/old-times/42"
-    tree = parse(PAGE_2017)
-    assert PLATFORM.detect(tree, url)
-    assert PLATFORM.is_article(tree, url)
-    assert PLATFORM.published(tree, url) == datetime(2017, 5, 1, 10, tzinfo=timezone.utc)
-    [c] = PLATFORM.parse(tree, url)
+    page = parse(url, PAGE_2017)
+    assert HINTS.detect(page)
+    assert HINTS.is_article(page)
+    meta = THREAD.article(page)
+    assert meta.published == datetime(2017, 5, 1, 10, tzinfo=timezone.utc)
+    assert (meta.title, meta.author, meta.author_name) == ("Old times", "alice", "Alice A.")
+    [c] = THREAD.parse(page)
     assert (c.comment_id, c.parent_id, c.parent_known, c.author, c.text, c.permalink) == (
         "2", None, False, "bob", "> a plain quote\nA reply.", url + "/2")
     assert c.published == datetime(2017, 5, 2, 8, 30, tzinfo=timezone.utc)
@@ -365,9 +375,209 @@ def test_discourse_2017_markup() -> None:
 
 def test_posts_without_a_number_are_skipped() -> None:
     html = OLD_PAGE.replace("<span itemprop='position'>#22</span>", "<span itemprop='position'></span>")
-    ids = [c.comment_id for c in PLATFORM.parse(parse(html), "https://forum.example.org/t/build-an-apk/177814")]
+    ids = [c.comment_id for c in THREAD.parse(parse("https://forum.example.org/t/build-an-apk/177814", html))]
     assert ids == ["21", "23", "24", "25", "26", "27"]
     mismatched = ("<div id='post_5' itemprop='comment' class='topic-body crawler-post'>"
                   "<div class='crawler-post-meta'><span itemprop='position'>6</span></div>"
                   "<div class='post'><p>x</p></div></div>")
-    assert PLATFORM.parse(parse(f"<html><body>{mismatched}</body></html>"), "https://f.example/t/a/1") == []
+    assert THREAD.parse(parse("https://f.example/t/a/1", f"<html><body>{mismatched}</body></html>")) == []
+
+
+# --- the topic's article metadata ------------------------------------------------------------
+
+
+def test_topics_name_title_and_author_as_posts_do(demo: Renderer, truth: dict[str, Any]) -> None:
+    """Post 1's username, as the comments name their posters; the full name apart. A later
+    page without post 1 names the author (no full name) in the topic's scope."""
+    site = {a.nid: a for a in build_site().articles}
+    for art in truth["articles"]:
+        full = site[art["nid"]].author.name
+        meta = THREAD.article(fetch(demo, art["url"]))
+        assert (meta.title, meta.author, meta.author_name) == (
+            art["title"], art["author"], full if full != art["author"] else None)
+        for url in art["thread_pages"][1:2]:
+            meta = THREAD.article(fetch(demo, url))
+            assert (meta.title, meta.author, meta.author_name) == (art["title"], art["author"], None)
+    assert any(a.author.name != username(a.author.name) for a in site.values())  # "(Full Name)" shown
+    first = truth["articles"][0]
+    topic = demo.topics[first["url"].removeprefix(BASE)]
+    got = [c for url in first["thread_pages"] for c in THREAD.parse(fetch(demo, url))]
+    assert [c.author_name for c in got] == [p.name if p.name and p.name != username(p.name, p.cid) else None
+                                           for p in topic.posts]
+    assert any(c.author_name for c in got)
+
+
+# Discourse 3.2 (2024), the crawler view of a topic's first page: the title as stored in the
+# topic's microdata headline, og:title and twitter:title (`&quot;`), the `<h1>` with the fancy
+# title (typographic quotes), the `<title>` with category and forum, post 1 by a user with a full
+# name. The JSON-LD is a SEO plugin's, Rails-escaped (`\"`, `\u0026`).
+TITLE = 'Scheduled backups to USB drive fail with "No space left on device"'
+TOPIC_3_2 = """<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>Scheduled backups to USB drive fail with &quot;No space left on device&quot; - Help - Example Community</title>
+    <meta name="description" content="Since the update my nightly backup to an external USB drive stops after a few minutes.">
+    <meta name="generator" content="Discourse 3.2.0 - https://github.com/discourse/discourse version 7d1b4b2b5c">
+<link rel="canonical" href="https://community.example.org/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821" />
+<meta property="og:site_name" content="Example Community" />
+<meta property="og:type" content="website" />
+<meta name="twitter:card" content="summary" />
+<meta name="twitter:image" content="https://community.example.org/uploads/default/original/1X/logo.png" />
+<meta property="og:url" content="https://community.example.org/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821" />
+<meta name="twitter:url" content="https://community.example.org/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821" />
+<meta property="og:title" content="Scheduled backups to USB drive fail with &quot;No space left on device&quot;" />
+<meta name="twitter:title" content="Scheduled backups to USB drive fail with &quot;No space left on device&quot;" />
+<meta property="og:description" content="Since the update my nightly backup to an external USB drive stops after a few minutes." />
+<meta property="og:article:section" content="Help" />
+<meta property="og:article:section:color" content="0088CC" />
+<meta property="article:published_time" content="2024-03-02T21:14:08+00:00" />
+<meta property="og:ignore_canonical" content="true" />
+<script type="application/ld+json">{"@context":"http://schema.org","@type":"DiscussionForumPosting","headline":"Scheduled backups to USB drive fail with \\"No space left on device\\"","text":"The log ends with \\u0026quot;rsync: write failed: No space left on device (28)\\u0026quot; although the drive is empty.","author":{"@type":"Person","name":"jdoe"}}</script>
+  </head>
+  <body class="crawler ">
+    <header>
+  <a href="/">Example Community</a>
+</header>
+    <div id="main-outlet" class="wrap" role="main">
+<div id="topic-title">
+    <h1>
+      <a href="/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821">Scheduled backups to USB drive fail with &ldquo;No space left on device&rdquo;</a>
+    </h1>
+      <div class="topic-category" itemscope itemtype="http://schema.org/BreadcrumbList">
+          <span itemprop="itemListElement" itemscope itemtype="http://schema.org/ListItem">
+            <a href="/c/help/7" class="badge-wrapper bullet" itemprop="item">
+              <span class='badge-category clear-badge'><span class='category-name' itemprop='name'>Help</span></span>
+            </a>
+            <meta itemprop="position" content="1" />
+          </span>
+      </div>
+  </div>
+
+    <div itemscope itemtype='http://schema.org/DiscussionForumPosting'>
+      <meta itemprop='headline' content='Scheduled backups to USB drive fail with &quot;No space left on device&quot;'>
+      <link itemprop='url' href='https://community.example.org/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821'>
+      <meta itemprop='datePublished' content='2024-03-02T21:14:08Z'>
+      <meta itemprop='articleSection' content='Help'>
+      <meta itemprop='keywords' content='backup, usb'>
+      <div itemprop='publisher' itemscope itemtype="http://schema.org/Organization">
+        <meta itemprop='name' content='Example Community'>
+      </div>
+          <div id='post_1'  class='topic-body crawler-post'>
+            <div class='crawler-post-meta'>
+              <span class="creator" itemprop="author" itemscope itemtype="http://schema.org/Person">
+                <a itemprop="url" rel='nofollow' href='https://community.example.org/u/jdoe'><span itemprop='name'>jdoe</span></a>
+                (Jane Doe)
+              </span>
+
+              <link itemprop="mainEntityOfPage" href="https://community.example.org/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821">
+
+              <span class="crawler-post-infos">
+                  <time  datetime='2024-03-02T21:14:08Z' class='post-time'>
+                    March 2, 2024,  9:14pm
+                  </time>
+                  <meta itemprop='dateModified' content='2024-03-02T21:20:41Z'>
+              <span itemprop='position'>1</span>
+              </span>
+            </div>
+            <div class='post' itemprop='text'>
+              <p>Since the update my nightly backup to an external USB drive stops after a few minutes.</p>
+<p>The log ends with <code>rsync: write failed: No space left on device (28)</code> although the drive is empty.</p>
+            </div>
+          </div>
+          <div id='post_2' itemprop='comment' itemscope itemtype='http://schema.org/Comment' class='topic-body crawler-post'>
+            <div class='crawler-post-meta'>
+              <span class="creator" itemprop="author" itemscope itemtype="http://schema.org/Person">
+                <a itemprop="url" rel='nofollow' href='https://community.example.org/u/mkoch'><span itemprop='name'>mkoch</span></a>
+                
+              </span>
+
+              <span class="crawler-post-infos">
+                  <time itemprop='datePublished' datetime='2024-03-02T22:01:55Z' class='post-time'>
+                    March 2, 2024, 10:01pm
+                  </time>
+                  <meta itemprop='dateModified' content='2024-03-02T22:01:55Z'>
+              <span itemprop='position'>2</span>
+              </span>
+            </div>
+            <div class='post' itemprop='text'>
+              <p>Is the drive formatted as FAT32? Files over 4 GB do not fit.</p>
+            </div>
+          </div>
+          <div id='post_3' itemprop='comment' itemscope itemtype='http://schema.org/Comment' class='topic-body crawler-post'>
+            <div class='crawler-post-meta'>
+              <span class="creator" itemprop="author" itemscope itemtype="http://schema.org/Person">
+                <a itemprop="url" rel='nofollow' href='https://community.example.org/u/jdoe'><span itemprop='name'>jdoe</span></a>
+                (Jane Doe)
+              </span>
+
+              <span class="crawler-post-infos">
+                  <time itemprop='datePublished' datetime='2024-03-02T22:30:12Z' class='post-time'>
+                    March 2, 2024, 10:30pm
+                  </time>
+                  <meta itemprop='dateModified' content='2024-03-02T22:30:12Z'>
+              <span itemprop='position'>3</span>
+              </span>
+            </div>
+            <div class='post' itemprop='text'>
+              <aside class="quote no-group" data-username="mkoch" data-post="2" data-topic="4821">
+<div class="title">
+<div class="quote-controls"></div>
+<img alt="" width="24" height="24" src="https://community.example.org/user_avatar/community.example.org/mkoch/48/12_2.png" class="avatar"> mkoch:</div>
+<blockquote>
+<p>Is the drive formatted as FAT32?</p>
+</blockquote>
+</aside>
+<p>It was. Reformatted as exFAT and the backup went through, thanks!</p>
+            </div>
+          </div>
+    </div>
+    </div>
+  </body>
+</html>
+"""  # noqa: E501
+TOPIC_URL = "https://community.example.org/t/scheduled-backups-to-usb-drive-fail-with-no-space-left-on-device/4821"
+
+
+def test_discourse_3_2_topic_metadata() -> None:
+    page = parse(TOPIC_URL, TOPIC_3_2)
+    assert platforms.detect(page) is DISCOURSE
+    meta = THREAD.article(page)
+    assert meta.title == TITLE  # whole, quotes and all; never "<topic> - Help - Example Community"
+    assert (meta.author, meta.author_name) == ("jdoe", "Jane Doe")
+    assert meta.published == datetime(2024, 3, 2, 21, 14, 8, tzinfo=timezone.utc)
+    assert meta.site_name == "Example Community"
+    got = THREAD.parse(page)
+    assert [(c.comment_id, c.author, c.author_name, c.parent_id) for c in got] == [
+        ("2", "mkoch", None, None), ("3", "jdoe", "Jane Doe", "2")]
+    assert got[1].text == ("> Is the drive formatted as FAT32?\n"
+                           "It was. Reformatted as exFAT and the backup went through, thanks!")
+
+
+def test_topic_title_sources_in_turn_never_the_title_element() -> None:
+    """Without the microdata headline and og:title, the `<h1>` (Discourse's fancy title); without
+    it too, the JSON-LD headline, whole (`\\"` and `\\u0026quot;` in the script); the `<title>`
+    alone gives no title."""
+    bare = re.sub(r"<meta (?:itemprop='headline'|property=\"og:title\"|name=\"twitter:title\")[^>]*>", "",
+                  TOPIC_3_2)
+    assert "itemprop='headline'" not in bare
+    assert "og:title" not in bare
+    assert THREAD.article(parse(TOPIC_URL, bare)).title == (
+        "Scheduled backups to USB drive fail with \u201cNo space left on device\u201d")
+    no_h1 = re.sub(r"<h1>.*?</h1>", "", bare, flags=re.DOTALL)
+    assert THREAD.article(parse(TOPIC_URL, no_h1)).title == TITLE
+    only_title = re.sub(r'<script type="application/ld\+json">.*?</script>', "", no_h1)
+    assert THREAD.article(parse(TOPIC_URL, only_title)).title is None
+
+
+def test_topic_url_without_crawler_posts_loads_its_thread_by_script() -> None:
+    """The app's shell (content omitted for a modern browser): the thread is not in the HTML."""
+    shell = ('<html><head><meta name="generator" content="Discourse 3.2.0 - https://github.com/discourse/'
+             'discourse version 7d1b4b2b5c"></head><body><section id="main"></section>'
+             '<div id="main-outlet" class="wrap" role="main"><p>This page is best viewed with JavaScript '
+             'enabled.</p></div></body></html>')
+    page = parse(TOPIC_URL, shell)
+    assert HINTS.detect(page)
+    assert not HINTS.is_article(page)
+    assert THREAD.comments_status(page) == "not_in_html"
+    assert THREAD.parse(page) == []

@@ -6,6 +6,7 @@ import lxml.html
 import pytest
 
 from pipelines import platforms
+from pipelines.platforms import Page
 
 PAGE = """<html><head><title>Local news</title></head><body>
 <article><h1>Bridge reopens</h1><p>The bridge reopened on Monday after repairs.</p></article>
@@ -26,11 +27,15 @@ PAGE = """<html><head><title>Local news</title></head><body>
 </section></body></html>"""
 
 
+def page(html: str) -> Page:
+    return Page("http://local.example/bridge", lxml.html.document_fromstring(html))
+
+
 def parse(html: str):
-    tree = lxml.html.document_fromstring(html)
-    platform = platforms.detect(tree, "http://local.example/bridge")
+    found = page(html)
+    platform = platforms.detect(found)
     assert platform is platforms.GENERIC
-    return platform.parse(tree, "http://local.example/bridge")
+    return platform.thread.parse(found)
 
 
 def test_repeated_complete_blocks_become_low_confidence_comments():
@@ -57,3 +62,11 @@ def test_one_incomplete_block_means_no_comments_at_all(old, new):
 def test_a_page_without_comment_blocks_gives_nothing():
     assert parse("<html><body><div class='teaser' id='t-1'>x</div>"
                  "<div class='teaser' id='t-2'>y</div></body></html>") == []
+
+
+def test_comments_status_says_why_there_are_no_rows():
+    status = platforms.GENERIC.thread.comments_status
+    assert status(page(PAGE)) == "html"
+    # a comment section whose blocks are incomplete: maybe a thread, not one we can read
+    assert status(page(PAGE.replace("<p>Traffic is better already.</p>", ""))) == "unparsed"
+    assert status(page("<html><body><article><h1>Bridge</h1><p>Text.</p></article></body></html>")) == "none"

@@ -1,4 +1,4 @@
-"""Hacker News parser against the demo site's HN rendering and a hand-written 2022 item page."""
+"""Hacker News parser against the demo site's HN rendering and hand-written 2021-2024 pages."""
 
 # ruff: noqa: RUF001  (the collapse toggle's en dash is HN's own markup)
 
@@ -9,19 +9,21 @@ from datetime import datetime, timezone
 from html import unescape
 from typing import Any
 
-import lxml.html
 import pytest
-from lxml.html import HtmlElement
 
-from crawler.demosite.content import build_site
-from crawler.demosite.drupal7 import Drupal7
-from crawler.demosite.hackernews import HackerNews
+from demosite.content import build_site
+from demosite.drupal7 import Drupal7
+from demosite.hackernews import HackerNews
 from pipelines import platforms
-from pipelines.extraction.pages import extract_page
+from pipelines.extraction.pages import Tally, analyse, extract_page
 from pipelines.extraction.warc import Capture, HtmlDoc
-from pipelines.platforms.drupal import PLATFORM as DRUPAL
-from pipelines.platforms.hackernews import PLATFORM as HN
+from pipelines.platforms import drupal7, hackernews
 from pipelines.platforms.hackernews import hn_time
+from pipelines.platforms.page import Page
+
+HN = hackernews.PLATFORMS[0]
+HINTS, THREAD = HN.hints, HN.thread
+DRUPAL = drupal7.PLATFORMS[0]
 
 BASE = "http://127.0.0.1:8000"
 
@@ -42,19 +44,25 @@ def html(site: Any, url: str) -> str:
     return page.body.decode("utf-8")  # HN declares its charset in the header only
 
 
-def tree(site: Any, url: str) -> HtmlElement:
-    return lxml.html.document_fromstring(html(site, url))
+def parse(url: str, text: str) -> Page:
+    page = Page.parse(url, text)
+    assert page is not None
+    return page
+
+
+def fetch(site: Any, url: str) -> Page:
+    return parse(url, html(site, url))
 
 
 def test_every_comment_as_the_truth_says(site: HackerNews, truth: dict[str, Any]) -> None:
     for art in truth["articles"]:
         got: dict[str, tuple[Any, int]] = {}
         for url in art["thread_pages"]:
-            t = tree(site, url)
-            for c in HN.parse(t, url):
+            page = fetch(site, url)
+            for c in THREAD.parse(page):
                 assert c.parent_known, c
                 assert c.comment_id not in got, c.comment_id
-                got[c.comment_id] = (c, HN.page_number(t, url))
+                got[c.comment_id] = (c, HINTS.page_number(page))
         want = {c["comment_id"]: c for c in art["comments"]}
         assert got.keys() == want.keys()
         for cid, (c, page) in got.items():
@@ -69,33 +77,33 @@ def test_every_comment_as_the_truth_says(site: HackerNews, truth: dict[str, Any]
 
 def test_oddities_survive(site: HackerNews, truth: dict[str, Any]) -> None:
     first = truth["articles"][0]
-    texts = {c.comment_id: c.text for u in first["thread_pages"] for c in HN.parse(tree(site, u), u)}
+    texts = {c.comment_id: c.text for u in first["thread_pages"] for c in THREAD.parse(fetch(site, u))}
     want = {c["comment_id"]: c for c in first["comments"]}
     quoted = next(c for c in first["comments"] if c["text"].startswith("> "))
     assert texts[quoted["comment_id"]] == quoted["text"]
     assert any("&" in t and "<" in t for t in texts.values())  # "cost < benefit & risk > 0"
     anonymous = [cid for cid, c in want.items() if c["author"] is None]
     assert anonymous
-    assert all(c.author is None for u in first["thread_pages"] for c in HN.parse(tree(site, u), u)
+    assert all(c.author is None for u in first["thread_pages"] for c in THREAD.parse(fetch(site, u))
                if c.comment_id in anonymous)
 
 
 def test_thread_pages_permalinks_and_keys(site: HackerNews, truth: dict[str, Any]) -> None:
     for art in truth["articles"]:
-        first = tree(site, art["url"])
-        assert HN.is_article(first, art["url"])
-        assert HN.comments_status(first, art["url"]) == "html"
+        first = fetch(site, art["url"])
+        assert HINTS.is_article(first)
+        assert THREAD.comments_status(first) == "html"
         pages = art["thread_pages"]
-        assert HN.thread_pages(first, art["url"]) == pages[:2]
+        assert HINTS.thread_pages(first) == pages[:2]
         permalinks = []
         for number, url in enumerate(pages):
-            t = tree(site, url)
-            assert HN.article_key(t, url) == art["url"]
-            assert HN.page_number(t, url) == number
-            permalinks += HN.permalinks(t, url)
-            assert not any(HN.is_trap(u) for u in HN.thread_pages(t, url) + HN.permalinks(t, url))
+            page = fetch(site, url)
+            assert HINTS.article_key(page) == art["url"]
+            assert HINTS.page_number(page) == number
+            permalinks += HINTS.permalinks(page)
+            assert not any(HINTS.is_trap(u) for u in HINTS.thread_pages(page) + HINTS.permalinks(page))
         assert permalinks == art["permalinks"]
-        assert HN.published(first, art["url"]) == datetime.fromisoformat(art["published"])
+        assert THREAD.article(first).published == datetime.fromisoformat(art["published"])
     assert len(truth["articles"][0]["thread_pages"]) == 2  # the demo paginates its longest thread
 
 
@@ -106,26 +114,26 @@ def test_each_page_names_the_next_until_the_last() -> None:
     pages = art["thread_pages"]
     assert len(pages) >= 3
     for here, after in zip(pages, [*pages[1:], None], strict=True):
-        assert HN.thread_pages(tree(big, here), here) == [pages[0], *([after] if after else [])]
+        assert HINTS.thread_pages(fetch(big, here)) == [pages[0], *([after] if after else [])]
 
 
 def test_index_feed_and_traps(site: HackerNews, truth: dict[str, Any]) -> None:
     index = truth["seeds"]["index"]
-    t = tree(site, index)
-    assert not HN.is_article(t, index)
-    assert sorted(HN.article_links(t, index)) == sorted(a["url"] for a in truth["articles"])
-    assert HN.index_pages(t, index) == []  # six stories: one page
+    page = fetch(site, index)
+    assert not HINTS.is_article(page)
+    assert sorted(HINTS.article_links(page)) == sorted(a["url"] for a in truth["articles"])
+    assert HINTS.index_pages(page) == []  # six stories: one page
     assert truth["seeds"]["rss"].endswith("/rss")
     everything = " ".join(html(site, u) for u in (index, truth["articles"][0]["url"],
                                                   truth["articles"][1]["url"],
                                                   truth["articles"][0]["permalinks"][1]))
     hrefs = {unescape(h) for h in re.findall(r'href="([^"]+)"', everything)}
     for trap in truth["traps"]:
-        assert HN.is_trap(trap), trap
+        assert HINTS.is_trap(trap), trap
         assert trap.removeprefix(BASE + "/") in hrefs, trap
     for fine in (f"{BASE}/item?id=5", f"{BASE}/news?p=2", f"{BASE}/user/login", f"{BASE}/comment/5",
                  f"{BASE}/news/2018-02-08/vote", f"{BASE}/from", f"{BASE}/node/1?page=2"):
-        assert not HN.is_trap(fine), fine
+        assert not HINTS.is_trap(fine), fine
     robots = html(site, BASE + "/robots.txt")
     assert all(f"Disallow: {u.removeprefix(BASE)}" in robots for u in truth["robots_disallowed"])
 
@@ -137,22 +145,22 @@ def test_a_comment_page_points_at_its_story_and_is_not_an_article(
     reply = next(c for c in art["comments"] if c["depth"] == 1
                  and any(k["parent_id"] == c["comment_id"] for k in art["comments"]))
     url = reply["permalink"]
-    t = tree(site, url)
-    assert HN.detect(t, url)
-    assert not HN.is_article(t, url)  # extraction skips it: its comments are on the story's pages
-    assert HN.permalink_comment_id(url) is None
-    assert HN.article_key(t, url) == art["url"]
-    assert HN.article_links(t, url) == [art["url"]]
-    assert HN.page_number(t, url) == 0
-    assert HN.thread_pages(t, url) == []
-    found = HN.parse(t, url)
+    page = fetch(site, url)
+    assert HINTS.detect(page)
+    assert not HINTS.is_article(page)  # extraction skips it: its comments are on the story's pages
+    assert HINTS.permalink_comment_id(url) is None
+    assert HINTS.article_key(page) == art["url"]
+    assert HINTS.article_links(page) == [art["url"]]
+    assert HINTS.page_number(page) == 0
+    assert HINTS.thread_pages(page) == []
+    found = THREAD.parse(page)
     assert found[0].comment_id == reply["comment_id"]
     for c in found:
         assert (c.parent_id, c.author, c.text) == tuple(by_id[c.comment_id][k] for k in
                                                         ("parent_id", "author", "text"))
     assert extract_page(_doc(url, html(site, url))) is None
     p2 = art["thread_pages"][1]
-    result = extract_page(_doc(p2, html(site, p2)), with_article=False)
+    result = analyse(_doc(p2, html(site, p2)), Tally())
     assert result is not None
     assert (result.kind, result.page, result.key) == ("thread", 1, art["url"])
 
@@ -165,15 +173,15 @@ def _doc(url: str, text: str) -> HtmlDoc:
 def test_detection_apart_from_drupal(site: HackerNews, truth: dict[str, Any]) -> None:
     drupal = Drupal7(build_site(), BASE)
     d_art = drupal.truth()["articles"][0]["url"]
-    d_tree = lxml.html.document_fromstring(drupal.lookup(d_art.removeprefix(BASE)).body)
-    assert not HN.detect(d_tree, d_art)
-    assert platforms.detect(d_tree, d_art) is DRUPAL
+    d_page = parse(d_art, drupal.lookup(d_art.removeprefix(BASE)).body.decode("utf-8"))
+    assert not HINTS.detect(d_page)
+    assert platforms.detect(d_page) is DRUPAL
     for url in (truth["seeds"]["index"], truth["articles"][0]["url"], truth["articles"][0]["permalinks"][0]):
-        t = tree(site, url)
-        assert HN.detect(t, url)
-        assert not DRUPAL.detect(t, url)
-        assert platforms.detect(t, url) is HN
-    assert HN.parse(d_tree, d_art) == []
+        page = fetch(site, url)
+        assert HINTS.detect(page)
+        assert not DRUPAL.hints.detect(page)
+        assert platforms.detect(page) is HN
+    assert THREAD.parse(d_page) == []
 
 
 def test_title_times() -> None:
@@ -227,17 +235,20 @@ HN_2022 = """<html lang="en" op="item"><head><meta name="referrer" content="orig
 
 def test_hand_written_2022_page() -> None:
     url = "https://news.ycombinator.com/item?id=30855419&p=2"
-    t = lxml.html.document_fromstring(HN_2022)
-    assert platforms.detect(t, url) is HN
-    assert HN.is_article(t, url)
-    assert HN.article_key(t, url) == "https://news.ycombinator.com/item?id=30855419"
-    assert HN.page_number(t, url) == 1
-    assert HN.thread_pages(t, url) == ["https://news.ycombinator.com/item?id=30855419",
-                                       "https://news.ycombinator.com/item?id=30855419&p=3"]
-    assert HN.published(t, url) == datetime(2022, 3, 30, 14, 2, 11, tzinfo=timezone.utc)
-    assert HN.site_name(t, url) == "Hacker News"
+    page = parse(url, HN_2022)
+    assert platforms.detect(page) is HN
+    assert HINTS.is_article(page)
+    assert HINTS.article_key(page) == "https://news.ycombinator.com/item?id=30855419"
+    assert HINTS.page_number(page) == 1
+    assert HINTS.thread_pages(page) == ["https://news.ycombinator.com/item?id=30855419",
+                                        "https://news.ycombinator.com/item?id=30855419&p=3"]
+    meta = THREAD.article(page)
+    assert meta.published == datetime(2022, 3, 30, 14, 2, 11, tzinfo=timezone.utc)
+    assert meta.site_name == "Hacker News"
+    # the `a.titlelink` of 2021-22, not the `<title>` ("... | Hacker News"); the subtext's submitter
+    assert (meta.title, meta.author) == ("Plan 9 from User Space", "pjmlp")
     got = [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink, c.order)
-           for c in HN.parse(t, url)]
+           for c in THREAD.parse(page)]
     at = datetime(2022, 3, 30, tzinfo=timezone.utc).replace
     link = "https://news.ycombinator.com/item?id="
     assert got == [
@@ -254,7 +265,7 @@ def test_hand_written_2022_page() -> None:
         ("30858200", None, True, "dang", at(hour=17, minute=20), "A top-level comment.",
          link + "30858200", 4),
     ]
-    assert HN.permalinks(t, url) == [link + i for i in ("30857704", "30857897", "30858010", "30858133",
+    assert HINTS.permalinks(page) == [link + i for i in ("30857704", "30857897", "30858010", "30858133",
                                                         "30858200")]
 
 
@@ -273,10 +284,92 @@ NEWS_2021 = """<html lang="en" op="news"><head><link rel="stylesheet" type="text
 
 def test_hand_written_2021_front_page() -> None:
     url = "https://news.ycombinator.com/news"
-    t = lxml.html.document_fromstring(NEWS_2021)
-    assert HN.detect(t, url)
-    assert not HN.is_article(t, url)
-    assert HN.article_links(t, url) == ["https://news.ycombinator.com/item?id=26380110",
-                                        "https://news.ycombinator.com/item?id=26381001"]
-    assert HN.index_pages(t, url) == ["https://news.ycombinator.com/news?p=2"]
-    assert HN.parse(t, url) == []
+    page = parse(url, NEWS_2021)
+    assert HINTS.detect(page)
+    assert not HINTS.is_article(page)
+    assert HINTS.article_links(page) == ["https://news.ycombinator.com/item?id=26380110",
+                                         "https://news.ycombinator.com/item?id=26381001"]
+    assert HINTS.index_pages(page) == ["https://news.ycombinator.com/news?p=2"]
+    assert THREAD.parse(page) == []
+
+
+def test_every_story_names_its_title_and_submitter(site: HackerNews, truth: dict[str, Any]) -> None:
+    """The title link's text and the subtext's `.hnuser`, on each page of the thread."""
+    for art in truth["articles"]:
+        for url in art["thread_pages"]:
+            meta = THREAD.article(fetch(site, url))
+            assert (meta.title, meta.author, meta.author_name) == (art["title"], art["author"], None), url
+            assert meta.site_name == site.site.name  # the `b.hnname` link: "Hacker News" on HN
+    assert truth["articles"][0]["author"]
+
+
+# news.ycombinator.com in 2024, a link story with a quoted word in its title (`&quot;` in the
+# title link and the `<title>`), submitted by a new account (its name green in a `<font>`):
+# `tr.athing.submission`, `span.titleline`, `span.subline`, the epoch after the ISO time.
+HN_2024 = """<html lang="en" op="item"><head><meta name="referrer" content="origin"><meta name="viewport" content="width=device-width, initial-scale=1.0"><link rel="stylesheet" type="text/css" href="news.css?IxXdnxFpFm9kRkXyZjwg">
+        <link rel="icon" href="y18.svg">
+                  <link rel="alternate" type="application/rss+xml" title="RSS" href="rss">
+        <title>Show HN: A &quot;tiny&quot; Lisp in 200 lines of C | Hacker News</title></head><body><center><table id="hnmain" border="0" cellpadding="0" cellspacing="0" width="85%" bgcolor="#f6f6ef">
+        <tr><td bgcolor="#ff6600"><table border="0" cellpadding="0" cellspacing="0" width="100%" style="padding:2px"><tr><td style="width:18px;padding-right:4px"><a href="https://news.ycombinator.com"><img src="y18.svg" width="18" height="18" style="border:1px white solid; display:block"></a></td>
+                  <td style="line-height:12pt; height:10px;"><span class="pagetop"><b class="hnname"><a href="news">Hacker News</a></b>
+                            <a href="newest">new</a> | <a href="front">past</a> | <a href="newcomments">comments</a> | <a href="ask">ask</a> | <a href="show">show</a> | <a href="jobs">jobs</a> | <a href="submit" rel="nofollow">submit</a>            </span></td><td style="text-align:right;padding-right:4px;"><span class="pagetop">
+                              <a href="login?goto=item%3Fid%3D39571123">login</a>
+                          </span></td>
+              </tr></table></td></tr>
+<tr id="pagespace" title="Show HN: A &quot;tiny&quot; Lisp in 200 lines of C" style="height:10px"></tr><tr><td><table class="fatitem" border="0">
+        <tr class="athing submission" id="39571123">
+      <td align="right" valign="top" class="title"><span class="rank"></span></td>      <td valign="top" class="votelinks"><center><a id="up_39571123" class="clicky" href="vote?id=39571123&amp;how=up&amp;goto=item%3Fid%3D39571123"><div class="votearrow" title="upvote"></div></a></center></td><td class="title"><span class="titleline"><a href="https://github.com/example/tinylisp">Show HN: A &quot;tiny&quot; Lisp in 200 lines of C</a><span class="sitebit comhead"> (<a href="from?site=github.com/example"><span class="sitestr">github.com/example</span></a>)</span></span></td></tr><tr><td colspan="2"></td><td class="subtext"><span class="subline">
+          <span class="score" id="score_39571123">131 points</span> by <a href="user?id=lispnik" class="hnuser"><font color="#3c963c">lispnik</font></a> <span class="age" title="2024-03-02T18:42:10 1709404930"><a href="item?id=39571123">3 hours ago</a></span> <span id="unv_39571123"></span> | <a href="hide?id=39571123&amp;goto=item%3Fid%3D39571123" class="clicky hider">hide</a> | <a href="https://hn.algolia.com/?query=Show%20HN%3A%20A%20%22tiny%22%20Lisp&amp;type=story&amp;dateRange=all&amp;sort=byDate&amp;storyText=false&amp;prefix&amp;page=0" class="hnpast">past</a> | <a href="fave?id=39571123&amp;auth=0f3c">favorite</a> | <a href="item?id=39571123">2&nbsp;comments</a>        </span>
+              </td></tr>
+      <tr style="height:10px"></tr><tr><td colspan="2"></td><td>
+          <form action="comment" method="post"><input type="hidden" name="parent" value="39571123"><input type="hidden" name="goto" value="item?id=39571123"><input type="hidden" name="hmac" value="8d1c"><textarea name="text" rows="8" cols="80" wrap="virtual"></textarea><br><br>
+          <input type="submit" value="add comment"></form>
+      </td></tr>
+  </table><br>
+<table border="0" class="comment-tree">
+            <tr class="athing comtr" id="39571544"><td><table border="0">  <tr>    <td class="ind" indent="0"><img src="s.gif" height="1" width="0"></td><td valign="top" class="votelinks">
+      <center><a id="up_39571544" class="clicky" href="vote?id=39571544&amp;how=up&amp;goto=item%3Fid%3D39571123"><div class="votearrow" title="upvote"></div></a></center>    </td><td class="default"><div style="margin-top:2px; margin-bottom:-10px;"><span class="comhead">
+          <a href="user?id=tptacek" class="hnuser">tptacek</a> <span class="age" title="2024-03-02T19:05:44 1709406344"><a href="item?id=39571544">3 hours ago</a></span> <span id="unv_39571544"></span>          <span class="navs">
+             | <a href="#39571890" class="clicky" aria-hidden="true">next</a> <a class="togg clicky" id="39571544" n="2" href="javascript:void(0)">[&ndash;]</a><span class="onstory"></span>          </span>
+                  </span></div><br><div class="comment">
+                  <div class="commtext c00">Why &quot;tiny&quot; in quotes? 200 lines is tiny.</div>
+              <div class="reply">        <p><font size="1">
+                      <u><a href="reply?id=39571544&amp;goto=item%3Fid%3D39571123%2339571544" rel="nofollow">reply</a></u>
+                  </font>
+      </p></div></div></td></tr>
+        </table></td></tr>
+<tr class="athing comtr" id="39571890"><td><table border="0">  <tr>    <td class="ind" indent="1"><img src="s.gif" height="1" width="40"></td><td valign="top" class="votelinks">
+      <center><a id="up_39571890" class="clicky" href="vote?id=39571890&amp;how=up&amp;goto=item%3Fid%3D39571123"><div class="votearrow" title="upvote"></div></a></center>    </td><td class="default"><div style="margin-top:2px; margin-bottom:-10px;"><span class="comhead">
+          <a href="user?id=lispnik" class="hnuser"><font color="#3c963c">lispnik</font></a> <span class="age" title="2024-03-02T19:31:02 1709407862"><a href="item?id=39571890">2 hours ago</a></span> <span id="unv_39571890"></span>          <span class="navs">
+             | <a href="#39571544" class="clicky" aria-hidden="true">parent</a> <a class="togg clicky" id="39571890" n="1" href="javascript:void(0)">[&ndash;]</a><span class="onstory"></span>          </span>
+                  </span></div><br><div class="comment">
+                  <div class="commtext c00">Without the reader it is closer to 150.</div>
+              <div class="reply">        <p><font size="1">
+                      <u><a href="reply?id=39571890&amp;goto=item%3Fid%3D39571123%2339571890" rel="nofollow">reply</a></u>
+                  </font>
+      </p></div></div></td></tr>
+        </table></td></tr>
+  </table>
+<br><br>
+</td></tr>
+<tr><td><img src="s.gif" height="10" width="0"><table width="100%" cellspacing="0" cellpadding="1"><tr><td bgcolor="#ff6600"></td></tr></table><br>
+<center><span class="yclinks"><a href="newsguidelines.html">Guidelines</a> | <a href="newsfaq.html">FAQ</a> | <a href="lists">Lists</a> | <a href="https://github.com/HackerNews/API">API</a> | <a href="security.html">Security</a> | <a href="https://www.ycombinator.com/legal/">Legal</a> | <a href="https://www.ycombinator.com/apply/">Apply to YC</a> | <a href="mailto:hn@ycombinator.com">Contact</a></span><br><br>
+<form method="get" action="//hn.algolia.com/">Search: <input type="text" name="q" size="17" autocorrect="off" spellcheck="false" autocapitalize="off" autocomplete="off"></form></center></td></tr></table></center></body><script type="text/javascript" src="hn.js?IxXdnxFpFm9kRkXyZjwg"></script></html>
+"""  # noqa: E501
+
+
+def test_hand_written_2024_story() -> None:
+    url = "https://news.ycombinator.com/item?id=39571123"
+    page = parse(url, HN_2024)
+    assert platforms.detect(page) is HN
+    assert HINTS.is_article(page)
+    meta = THREAD.article(page)
+    # the title link whole, never the `<title>` ("... | Hacker News"); the submitter as comments name him
+    assert meta.title == 'Show HN: A "tiny" Lisp in 200 lines of C'
+    assert (meta.author, meta.author_name) == ("lispnik", None)
+    assert meta.published == datetime(2024, 3, 2, 18, 42, 10, tzinfo=timezone.utc)
+    assert meta.site_name == "Hacker News"
+    got = [(c.comment_id, c.parent_id, c.author, c.text) for c in THREAD.parse(page)]
+    assert got == [("39571544", None, "tptacek", 'Why "tiny" in quotes? 200 lines is tiny.'),
+                   ("39571890", "39571544", "lispnik", "Without the reader it is closer to 150.")]
+    assert got[1][2] == meta.author  # the submitter answering under the same name

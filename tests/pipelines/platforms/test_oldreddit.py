@@ -11,15 +11,19 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from crawler.demosite import oldreddit
-from crawler.demosite.content import build_site
-from crawler.demosite.drupal7 import Drupal7
-from crawler.demosite.oldreddit import OldReddit
+from demosite import oldreddit
+from demosite.content import build_site
+from demosite.drupal7 import Drupal7
+from demosite.oldreddit import OldReddit
 from pipelines import platforms
+from pipelines.platforms import drupal7
 from pipelines.platforms.base import Comment, absolute
-from pipelines.platforms.drupal import PLATFORM as DRUPAL
-from pipelines.platforms.oldreddit import PLATFORM
+from pipelines.platforms.oldreddit import PLATFORMS
+from pipelines.platforms.page import Page
 
+PLATFORM = PLATFORMS[0]
+HINTS, THREAD = PLATFORM.hints, PLATFORM.thread
+DRUPAL = drupal7.PLATFORMS[0]
 BASE = "http://127.0.0.1:8000"
 
 
@@ -45,11 +49,16 @@ def tree(r: OldReddit, url: str) -> Any:
     return _TREES[key]
 
 
+def page_at(r: OldReddit, url: str, as_url: str | None = None) -> Page:
+    """The demo's page at `url` (fetched as `as_url`): a fresh Page on the shared tree."""
+    return Page(as_url or url, tree(r, url))
+
+
 def crawl(r: OldReddit, url: str) -> list[str]:
     """The pages ThreadSpider fetches for one article: its thread pages, then their permalinks."""
-    pages = [url, *PLATFORM.thread_pages(tree(r, url), url)]
+    pages = [url, *HINTS.thread_pages(page_at(r, url))]
     for page in pages[1:]:
-        pages += [u for u in PLATFORM.permalinks(tree(r, page), page) if u not in pages]
+        pages += [u for u in HINTS.permalinks(page_at(r, page)) if u not in pages]
     return pages
 
 
@@ -57,9 +66,9 @@ def read(r: OldReddit, pages: list[str]) -> list[tuple[int, Comment]]:
     """Each comment from the first page that has it, in the publisher's thread order."""
     first: dict[str, tuple[int, Comment]] = {}
     for url in pages:
-        t = tree(r, url)
-        page = PLATFORM.page_number(t, url)
-        for c in PLATFORM.parse(t, url):
+        p = page_at(r, url)
+        page = HINTS.page_number(p)
+        for c in THREAD.parse(p):
             seen = first.get(c.comment_id)
             if seen is None or (page, c.order) < (seen[0], seen[1].order):
                 first[c.comment_id] = (page, c)
@@ -97,42 +106,42 @@ def test_every_comment_of_every_thread_comes_back(size: str, request: pytest.Fix
 
 def test_deep_replies_are_behind_continue_this_thread(demo: OldReddit) -> None:
     art = demo.truth()["articles"][0]
-    main = tree(demo, art["url"])
+    main = page_at(demo, art["url"])
     assert max(c["depth"] for c in art["comments"]) == 10
-    shown = {c.comment_id for c in PLATFORM.parse(main, art["url"])}
+    shown = {c.comment_id for c in THREAD.parse(main)}
     deep = {c["comment_id"] for c in art["comments"] if c["depth"] == 10}
     assert deep
     assert not deep & shown
-    links = main.xpath("//div[contains(@class, 'morerecursion')]//span[@class='deepthread']/a/@href")
+    links = main.tree.xpath("//div[contains(@class, 'morerecursion')]//span[@class='deepthread']/a/@href")
     assert [BASE + h for h in links] == art["thread_pages"][1:]
-    assert PLATFORM.permalinks(main, art["url"]) == []
-    cont = tree(demo, art["thread_pages"][1])
-    assert PLATFORM.page_number(cont, art["thread_pages"][1]) == 1
-    assert PLATFORM.page_number(main, art["url"]) == 0
-    assert PLATFORM.article_key(cont, art["thread_pages"][1]) == art["url"]
-    assert PLATFORM.permalink_comment_id(art["thread_pages"][1]) is None  # read in full, not skipped
-    assert "you are viewing a single comment's thread" in cont.text_content()
+    assert HINTS.permalinks(main) == []
+    cont = page_at(demo, art["thread_pages"][1])
+    assert HINTS.page_number(cont) == 1
+    assert HINTS.page_number(main) == 0
+    assert HINTS.article_key(cont) == art["url"]
+    assert HINTS.permalink_comment_id(art["thread_pages"][1]) is None  # read in full, not skipped
+    assert "you are viewing a single comment's thread" in cont.tree.text_content()
 
 
 def test_load_more_comments_pages_come_from_the_onclick_ids(big: OldReddit) -> None:
     art = big.truth()["articles"][0]
-    main = tree(big, art["url"])
-    assert len(PLATFORM.parse(main, art["url"])) == 200
-    onclick = main.xpath("//div[contains(@class, 'morechildren')]//a/@onclick")
+    main = page_at(big, art["url"])
+    assert len(THREAD.parse(main)) == 200
+    onclick = main.tree.xpath("//div[contains(@class, 'morechildren')]//a/@onclick")
     assert onclick
     assert all(o.startswith("return morechildren(this, 't3_") for o in onclick)
     ids = [i for o in onclick for i in o.split("'")[5].split(",")]
-    assert set(PLATFORM.thread_pages(main, art["url"])) >= {f"{art['url']}{i}/" for i in ids}
+    assert set(HINTS.thread_pages(main)) >= {f"{art['url']}{i}/" for i in ids}
     assert art["permalinks"], "a load-more page that itself continues deeper"
     # a morechildren thing carries t1_<first missing id>: it must not read as a comment
-    assert not {c.comment_id for c in PLATFORM.parse(main, art["url"])} & set(ids)
+    assert not {c.comment_id for c in THREAD.parse(main)} & set(ids)
 
 
 def test_top_of_a_permalink_page_takes_its_parent_from_the_buttons(big: OldReddit) -> None:
     art = big.truth()["articles"][0]
     by_id = {c["comment_id"]: c for c in art["comments"]}
     for url in art["thread_pages"][1:]:
-        top = PLATFORM.parse(tree(big, url), url)[0]
+        top = THREAD.parse(page_at(big, url))[0]
         assert url.endswith(f"/{top.comment_id}/")
         assert (top.parent_id, top.parent_known) == (by_id[top.comment_id]["parent_id"], True)
 
@@ -151,28 +160,29 @@ def test_traps_and_what_is_not_one(demo: OldReddit) -> None:
     on_pages = {u for url in (art["url"], truth["seeds"]["index"])
                 for u in absolute(url, tree(demo, url).xpath("//a/@href | //form/@action"))}
     for url in truth["traps"]:
-        assert PLATFORM.is_trap(url), url
+        assert HINTS.is_trap(url), url
         assert url in on_pages, url
         assert demo.lookup(url.removeprefix(BASE)).status in ("200 OK", "404 Not Found")
     listing = f"{BASE}/r/DemoHerald/?count=25&after=t3_7vw194"
     for url in [*art["thread_pages"], *truth["seeds"].values(), listing]:
-        assert not PLATFORM.is_trap(url), url
-    assert not PLATFORM.is_trap("https://example.com/news/2018/02/sorted?sort=asc")  # not ours to judge
-    assert not PLATFORM.is_trap("https://example.com/gold")
+        assert not HINTS.is_trap(url), url
+    assert not HINTS.is_trap("https://example.com/news/2018/02/sorted?sort=asc")  # not ours to judge
+    assert not HINTS.is_trap("https://example.com/gold")
 
 
 def test_index_pages_feed_and_robots(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(oldreddit, "LINKS_PER_PAGE", 4)  # two listing pages from six posts
     r = OldReddit(build_site(), BASE)
     truth = r.truth()
-    first = tree(r, truth["seeds"]["index"])
-    assert not PLATFORM.is_article(first, truth["seeds"]["index"])
-    links = PLATFORM.article_links(first, truth["seeds"]["index"])
-    (nxt,) = PLATFORM.index_pages(first, truth["seeds"]["index"])
-    second = tree(r, nxt)
-    links += PLATFORM.article_links(second, nxt)
+    first = page_at(r, truth["seeds"]["index"])
+    assert not HINTS.is_article(first)
+    assert THREAD.comments_status(first) == "none"  # a listing: no comment area
+    links = HINTS.article_links(first)
+    (nxt,) = HINTS.index_pages(first)
+    second = page_at(r, nxt)
+    links += HINTS.article_links(second)
     assert nxt == f"{BASE}/r/DemoHerald/?count=4&after=t3_{r.pid[r.newest[3].nid]}"
-    assert (len(links), PLATFORM.index_pages(second, nxt)) == (6, [])
+    assert (len(links), HINTS.index_pages(second)) == (6, [])
     assert sorted(links) == sorted(a["url"] for a in truth["articles"])
     feed = etree.fromstring(r.lookup("/r/DemoHerald/.rss").body)
     hrefs = feed.xpath("//*[local-name()='entry']/*[local-name()='link']/@href")
@@ -186,24 +196,28 @@ def test_index_pages_feed_and_robots(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_detection_against_drupal(demo: OldReddit) -> None:
     art = demo.truth()["articles"][0]
     for url in (art["url"], art["thread_pages"][1], f"{BASE}/r/DemoHerald/"):
-        t = tree(demo, url)
-        assert PLATFORM.detect(t, url)
-        assert not DRUPAL.detect(t, url)
-        assert platforms.detect(t, url) is PLATFORM
+        p = page_at(demo, url)
+        assert HINTS.detect(p)
+        assert not DRUPAL.hints.detect(p)
+        assert platforms.detect(p) is PLATFORM
     d7 = Drupal7(build_site(), BASE)
     node = d7.truth()["articles"][0]["url"]
-    t = lxml.html.document_fromstring(d7.lookup(node.removeprefix(BASE)).body)
-    assert DRUPAL.detect(t, node)
-    assert not PLATFORM.detect(t, node)
+    p = Page(node, lxml.html.document_fromstring(d7.lookup(node.removeprefix(BASE)).body))
+    assert DRUPAL.hints.detect(p)
+    assert not HINTS.detect(p)
 
 
 def test_post_fields(demo: OldReddit) -> None:
-    art = demo.truth()["articles"][0]
-    t = tree(demo, art["url"])
-    assert PLATFORM.is_article(t, art["url"])
-    assert PLATFORM.comments_status(t, art["url"]) == "html"
-    assert PLATFORM.published(t, art["url"]) == datetime.fromisoformat(art["published"])
-    assert PLATFORM.article_key(t, art["url"] + "?sort=new") == art["url"]
+    for art in demo.truth()["articles"]:
+        p = page_at(demo, art["url"])
+        assert HINTS.is_article(p)
+        assert THREAD.comments_status(p) == "html"
+        meta = THREAD.article(p)
+        assert meta.published == datetime.fromisoformat(art["published"])
+        # the post's title link, not `<title>` ("… : DemoHerald"); the submitter's username
+        assert p.tree.findtext(".//title") == f"{art['title']} : DemoHerald"
+        assert (meta.title, meta.author, meta.author_name) == (art["title"], art["author"], None)
+        assert HINTS.article_key(page_at(demo, art["url"], art["url"] + "?sort=new")) == art["url"]
 
 
 def test_demo_is_deterministic() -> None:
@@ -306,14 +320,16 @@ POST = "https://www.reddit.com/r/news/comments/w1x2y/some_title/"
 
 
 def test_older_r2_thread_markup() -> None:
-    t = lxml.html.document_fromstring(THREAD_2012)
-    assert PLATFORM.detect(t, POST)
-    assert PLATFORM.is_article(t, POST)
-    assert not DRUPAL.detect(t, POST)
-    assert PLATFORM.article_key(t, POST + "?sort=top") == POST
-    assert PLATFORM.published(t, POST) == datetime(2012, 7, 10, 10, tzinfo=timezone.utc)
+    t = Page.parse(POST, THREAD_2012)
+    assert HINTS.detect(t)
+    assert HINTS.is_article(t)
+    assert not DRUPAL.hints.detect(t)
+    assert HINTS.article_key(Page.parse(POST + "?sort=top", THREAD_2012)) == POST
+    meta = THREAD.article(t)
+    assert meta.published == datetime(2012, 7, 10, 10, tzinfo=timezone.utc)
+    assert (meta.title, meta.author) == ("Some title", "op")  # `<title>` says "Some title : news"
     got = [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink, c.order)
-           for c in PLATFORM.parse(t, POST)]
+           for c in THREAD.parse(t)]
     assert got == [
         ("c5ab12", None, True, "alice", datetime(2012, 7, 10, 12, tzinfo=timezone.utc),
          "First para.\n> quoted\nSecond, with a link.", POST + "c5ab12/", 0),
@@ -323,20 +339,63 @@ def test_older_r2_thread_markup() -> None:
         ("c5ab56", None, False, "carol", datetime(2012, 7, 10, 15, tzinfo=timezone.utc),
          "Under a deleted one.", POST + "c5ab56/", 3),
     ]
-    assert PLATFORM.thread_pages(t, POST) == [POST + "c5ab56/", POST + "c5ab99/", POST + "c5abaa/"]
-    assert PLATFORM.page_number(t, POST) == 0
-    assert PLATFORM.permalinks(t, POST) == []
+    assert HINTS.thread_pages(t) == [POST + "c5ab56/", POST + "c5ab99/", POST + "c5abaa/"]
+    assert HINTS.page_number(t) == 0
+    assert HINTS.permalinks(t) == []
+    assert THREAD.comments_status(t) == "html"
 
 
 def test_older_r2_permalink_page() -> None:
     url = POST + "c5ab56"  # r2's "continue this thread" link has no trailing slash
-    t = lxml.html.document_fromstring(PERMALINK_2012)
-    assert PLATFORM.page_number(t, url) == 1
-    assert PLATFORM.article_key(t, url) == POST
-    got = [(c.comment_id, c.parent_id, c.parent_known, c.published) for c in PLATFORM.parse(t, url)]
+    t = Page.parse(url, PERMALINK_2012)
+    assert HINTS.page_number(t) == 1
+    assert HINTS.article_key(t) == POST
+    got = [(c.comment_id, c.parent_id, c.parent_known, c.published) for c in THREAD.parse(t)]
     assert got == [
         # no parent button and no embed button's data-root: top level or a deleted parent
         ("c5ab56", None, False, datetime(2012, 7, 10, 15, tzinfo=timezone.utc)),
         ("c5ab78", "c5ab56", True, datetime(2012, 7, 10, 20, tzinfo=timezone.utc)),
         ("c5ab80", "c5ab12", True, None),  # parent named by its button's permalink; no time: None
     ]
+
+
+# A link post of today's old.reddit.com: `<title>` adds " : subreddit", the title line adds a
+# flair and the domain; the headline quotes with both `"` and &quot;.
+LINK_POST = """<!doctype html><html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en"><head>
+<title>Mayor says &quot;no deal&quot; on stadium, calls it "a fantasy" : springfield</title>
+<meta property="og:site_name" content="reddit"><meta property="og:title" content="Mayor says &quot;no deal&quot; on stadium, calls it &quot;a fantasy&quot;">
+<link rel="canonical" href="https://www.reddit.com/r/springfield/comments/lx1q2z/mayor_says_no_deal_on_stadium_calls_it_a_fantasy/" /></head>
+<body class="listing-page comments-page single-page loggedout"><div id="header" role="banner"><div id="header-bottom-left"><a href="/" id="header-img" class="default-header" title="">reddit.com</a></div></div>
+<div class="content" role="main"><div class="sitetable linklisting" id="siteTable_t3_lx1q2z">
+<div class=" thing id-t3_lx1q2z odd link " id="thing_t3_lx1q2z" onclick="click_thing(this)" data-fullname="t3_lx1q2z" data-type="link" data-author="kent_b" data-author-fullname="t2_8kq1" data-subreddit="springfield" data-timestamp="1614844800000" data-url="https://shopper.test/2021/03/04/no-deal/" data-permalink="/r/springfield/comments/lx1q2z/mayor_says_no_deal_on_stadium_calls_it_a_fantasy/" data-domain="shopper.test" data-comments-count="1">
+<p class="parent"></p><div class="midcol unvoted"><div class="score unvoted" title="412">412</div></div>
+<div class="entry unvoted"><div class="top-matter"><p class="title"><span class="linkflairlabel " title="Politics">Politics</span><a class="title may-blank outbound" data-event-action="title" href="https://shopper.test/2021/03/04/no-deal/" tabindex="1" rel="">Mayor says &quot;no deal&quot; on stadium, calls it "a fantasy"</a>&#32;<span class="domain">(<a href="/domain/shopper.test/">shopper.test</a>)</span></p>
+<p class="tagline ">submitted&#32;<time title="Thu Mar 4 08:00:00 2021 UTC" datetime="2021-03-04T08:00:00+00:00" class="live-timestamp">3 years ago</time>&#32;by&#32;<a href="https://old.reddit.com/user/kent_b" class="author may-blank id-t2_8kq1" >kent_b</a><span class="userattrs"></span>&#32;to&#32;<a href="https://old.reddit.com/r/springfield/" class="subreddit hover may-blank">r/springfield</a></p>
+<ul class="flat-list buttons"><li class="first"><a href="https://old.reddit.com/r/springfield/comments/lx1q2z/mayor_says_no_deal_on_stadium_calls_it_a_fantasy/" data-event-action="comments" class="bylink comments may-blank" rel="nofollow" >1 comment</a></li></ul></div></div>
+<div class="child" ></div><div class="clearleft"></div></div></div>
+<div class='commentarea' ><div class="sitetable nestedlisting" id="siteTable_t3_lx1q2z">
+<div class=" thing id-t1_gpq7x1 noncollapsed comment " id="thing_t1_gpq7x1" data-fullname="t1_gpq7x1" data-type="comment" data-author="lisa_s" data-permalink="/r/springfield/comments/lx1q2z/mayor_says_no_deal_on_stadium_calls_it_a_fantasy/gpq7x1/"><p class="parent"><a name="gpq7x1"></a></p><div class="entry unvoted"><p class="tagline"><a href="https://old.reddit.com/user/lisa_s" class="author may-blank id-t2_2b9" >lisa_s</a>&#32;<time title="Thu Mar 4 09:00:00 2021 UTC" datetime="2021-03-04T09:00:00+00:00" class="live-timestamp">3 years ago</time></p><form action="#" class="usertext warn-on-unload" id="form-t1_gpq7x1"><div class="usertext-body may-blank-within md-container " ><div class="md"><p>&quot;A fantasy&quot; is generous.</p></div></div></form></div><div class="child" ></div></div>
+</div></div></div></body></html>"""  # noqa: E501
+
+
+def test_post_title_and_submitter() -> None:
+    url = "https://old.reddit.com/r/springfield/comments/lx1q2z/mayor_says_no_deal_on_stadium_calls_it_a_fantasy/"
+    page = Page.parse(url, LINK_POST)
+    assert platforms.detect(page) is PLATFORM
+    assert page.tree.findtext(".//title").endswith(" : springfield")
+    meta = THREAD.article(page)
+    assert meta.title == 'Mayor says "no deal" on stadium, calls it "a fantasy"'  # no flair, no domain
+    assert meta.author == "kent_b"  # as r2 names the authors of comments
+    assert meta.published == datetime(2021, 3, 4, 8, tzinfo=timezone.utc)
+    assert meta.site_name == "reddit"
+    (comment,) = THREAD.parse(page)
+    assert (comment.author, comment.text) == ("lisa_s", '"A fantasy" is generous.')
+    # a deleted submitter: r2 prints "[deleted]" without a link, data-author says so too
+    gone = LINK_POST.replace('data-author="kent_b"', 'data-author="[deleted]"').replace(
+        '<a href="https://old.reddit.com/user/kent_b" class="author may-blank id-t2_8kq1" >kent_b</a>',
+        "<span>[deleted]</span>")
+    meta = THREAD.article(Page.parse(url, gone))
+    assert (meta.title, meta.author) == ('Mayor says "no deal" on stadium, calls it "a fantasy"', None)
+    # no time in the tagline: r2's data-timestamp (milliseconds)
+    bare = LINK_POST.replace('datetime="2021-03-04T08:00:00+00:00" ', "")
+    assert THREAD.article(Page.parse(url, bare)).published == datetime(2021, 3, 4, 8, tzinfo=timezone.utc)

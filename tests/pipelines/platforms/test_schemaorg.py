@@ -1,5 +1,5 @@
-"""schema.org comments (JSON-LD, microdata), script-only embeds and Drupal 8+ core comments:
-the demo renderer's pages against its truth, then hand-written markup of other themes."""
+"""schema.org comments (JSON-LD, microdata) and script-only embeds: the demo renderer's pages
+against its truth, then hand-written markup of other sites (Drupal 8+: test_drupal8.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ import lxml.html
 import pytest
 from lxml.html import HtmlElement
 
-from crawler.demosite.content import build_site
-from crawler.demosite.drupal7 import Drupal7
-from crawler.demosite.schemaorg import SchemaOrg
+from demosite.content import build_site
+from demosite.drupal7 import Drupal7
+from demosite.schemaorg import SchemaOrg
 from pipelines import platforms
-from pipelines.platforms import drupal
+from pipelines.platforms import drupal7, drupal8, schemaorg
 from pipelines.platforms.base import Comment
-from pipelines.platforms.schemaorg import DRUPAL8, PLATFORM
+from pipelines.platforms.page import Page
+from pipelines.platforms.schemaorg import PLATFORMS
+
+SO = PLATFORMS[0]
+DRUPAL7 = drupal7.PLATFORMS[0]
+DRUPAL8 = drupal8.PLATFORMS[0]
 
 BASE = "http://herald.test:8080"
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False)
@@ -37,10 +42,18 @@ def truth(demo: SchemaOrg) -> dict[str, Any]:
     return demo.truth()
 
 
+def parse_page(url: str, text: str) -> Page:
+    return Page(url, parse_html(text))
+
+
 def page(demo: SchemaOrg, truth: dict[str, Any], url: str) -> HtmlElement:
     body = demo.lookup(url.removeprefix(BASE)).body
     legacy = url == truth["special"]["legacy_charset"]
     return parse_html(body.decode("cp1252" if legacy else "utf-8"))
+
+
+def demo_page(demo: SchemaOrg, truth: dict[str, Any], url: str) -> Page:
+    return Page(url, page(demo, truth, url))
 
 
 def rows(comments: list[Comment]) -> list[dict[str, Any]]:
@@ -63,8 +76,7 @@ def utc(*args: int) -> datetime:
 def test_jsonld_gives_every_comment_as_the_truth_says(demo: SchemaOrg, truth: dict[str, Any]) -> None:
     assert sum(a["comment_count"] for a in truth["articles"]) == 286
     for article in truth["articles"]:
-        tree = page(demo, truth, article["url"])
-        comments = PLATFORM.parse(tree, article["url"])
+        comments = SO.thread.parse(demo_page(demo, truth, article["url"]))
         assert rows(comments) == expected(article), article["url"]
         assert [c.order for c in comments] == list(range(len(comments)))
         assert all(c.parent_known and c.confidence == "high" for c in comments)
@@ -75,7 +87,7 @@ def test_microdata_alone_gives_the_same_comments(demo: SchemaOrg, truth: dict[st
         tree = page(demo, truth, article["url"])
         for script in tree.xpath("//script[@type='application/ld+json']"):
             script.drop_tree()
-        assert rows(PLATFORM.parse(tree, article["url"])) == expected(article), article["url"]
+        assert rows(SO.thread.parse(Page(article["url"], tree))) == expected(article), article["url"]
 
 
 def test_jsonld_wins_and_no_comment_is_reported_twice(demo: SchemaOrg, truth: dict[str, Any]) -> None:
@@ -83,7 +95,7 @@ def test_jsonld_wins_and_no_comment_is_reported_twice(demo: SchemaOrg, truth: di
     tree = page(demo, truth, article["url"])
     for name in tree.xpath("//*[@itemscope]//*[@itemprop='name']"):
         name.text = "microdata says otherwise"
-    comments = PLATFORM.parse(tree, article["url"])
+    comments = SO.thread.parse(Page(article["url"], tree))
     assert len(comments) == len({c.comment_id for c in comments}) == article["comment_count"] == 154
     assert rows(comments) == expected(article)
 
@@ -96,19 +108,20 @@ def test_flat_jsonld_with_parent_items_is_one_of_the_articles(demo: SchemaOrg, t
 
 
 def test_crawl_hints(demo: SchemaOrg, truth: dict[str, Any]) -> None:
+    hints = SO.hints
     for article in truth["articles"]:
-        url, tree = article["url"], page(demo, truth, article["url"])
-        assert PLATFORM.detect(tree, url)
-        assert PLATFORM.is_article(tree, url)
-        assert [url, *PLATFORM.thread_pages(tree, url)] == article["thread_pages"]
-        assert PLATFORM.permalinks(tree, url) == article["permalinks"] == []
-        assert PLATFORM.article_key(tree, url) == url
-        assert PLATFORM.page_number(tree, url) == 0
-        assert PLATFORM.permalink_comment_id(url) is None
-        assert PLATFORM.published(tree, url) == datetime.fromisoformat(article["published"])
-        assert not PLATFORM.is_trap(url)
+        url, found = article["url"], demo_page(demo, truth, article["url"])
+        assert hints.detect(found)
+        assert hints.is_article(found)
+        assert [url, *hints.thread_pages(found)] == article["thread_pages"]
+        assert hints.permalinks(found) == article["permalinks"] == []
+        assert hints.article_key(found) == url
+        assert hints.page_number(found) == 0
+        assert hints.permalink_comment_id(url) is None
+        assert SO.thread.article(found).published == datetime.fromisoformat(article["published"])
+        assert not hints.is_trap(url)
     for trap in truth["traps"]:
-        assert PLATFORM.is_trap(trap), trap
+        assert hints.is_trap(trap), trap
     first = page(demo, truth, truth["articles"][0]["url"])
     on_page = {u for u in first.xpath("//a/@href")}
     assert {t.removeprefix(BASE).replace("%23respond", "") for t in truth["traps"]} <= {
@@ -116,12 +129,11 @@ def test_crawl_hints(demo: SchemaOrg, truth: dict[str, Any]) -> None:
 
 
 def test_index_lists_every_article(demo: SchemaOrg, truth: dict[str, Any]) -> None:
-    index = parse_html(demo.lookup("/").body.decode())
-    url = truth["seeds"]["index"]
-    assert PLATFORM.detect(index, url)
-    assert not PLATFORM.is_article(index, url)
-    assert sorted(PLATFORM.article_links(index, url)) == sorted(a["url"] for a in truth["articles"])
-    assert PLATFORM.index_pages(index, url) == []
+    index = parse_page(truth["seeds"]["index"], demo.lookup("/").body.decode())
+    assert SO.hints.detect(index)
+    assert not SO.hints.is_article(index)
+    assert sorted(SO.hints.article_links(index)) == sorted(a["url"] for a in truth["articles"])
+    assert SO.hints.index_pages(index) == []
     for seed in truth["seeds"].values():
         assert demo.lookup(seed.removeprefix(BASE)).status == "200 OK"
 
@@ -131,29 +143,28 @@ def test_disqus_articles_are_not_in_html(demo: SchemaOrg, truth: dict[str, Any])
     assert [a["url"] for a in disqus] == truth["special"]["disqus"]
     assert len(disqus) == 2
     for article in truth["articles"]:
-        tree = page(demo, truth, article["url"])
-        status = PLATFORM.comments_status(tree, article["url"])
+        status = SO.thread.comments_status(demo_page(demo, truth, article["url"]))
         assert status == article.get("comments_status", "html")
     for article in disqus:
-        tree = page(demo, truth, article["url"])
+        found = demo_page(demo, truth, article["url"])
         assert article["comments"] == []
         assert article["comment_count"] == 0
-        assert PLATFORM.parse(tree, article["url"]) == []
-        assert PLATFORM.is_article(tree, article["url"])
+        assert SO.thread.parse(found) == []
+        assert SO.hints.is_article(found)
 
 
 def test_detection_keeps_to_its_own_pages(demo: SchemaOrg, truth: dict[str, Any]) -> None:
     site = build_site()
     d7 = Drupal7(site, BASE)
-    d7_tree = parse_html(d7.lookup(site.articles[0].path).body.decode())
-    assert drupal.PLATFORM.detect(d7_tree, BASE + site.articles[0].path)
-    assert not PLATFORM.detect(d7_tree, BASE)
-    assert not DRUPAL8.detect(d7_tree, BASE)
+    d7_page = parse_page(BASE + site.articles[0].path, d7.lookup(site.articles[0].path).body.decode())
+    assert DRUPAL7.hints.detect(d7_page)
+    assert not SO.hints.detect(d7_page)
+    assert not DRUPAL8.hints.detect(d7_page)
     for article in truth["articles"]:
-        tree = page(demo, truth, article["url"])
-        assert not drupal.PLATFORM.detect(tree, article["url"])
-        assert not DRUPAL8.detect(tree, article["url"])
-        assert platforms.detect(tree, article["url"]) is PLATFORM
+        found = demo_page(demo, truth, article["url"])
+        assert not DRUPAL7.hints.detect(found)
+        assert not DRUPAL8.hints.detect(found)
+        assert platforms.detect(found) is SO
 
 
 # -- other markup: JSON-LD -----------------------------------------------------------------------
@@ -197,10 +208,10 @@ GRAPH = """<html><head><link rel="canonical" href="https://news.example/a/1/">
 
 def test_discussion_forum_posting_with_nested_replies_and_html_text() -> None:
     url = "https://forum.example/thread/42"
-    tree = parse_html(FORUM)
-    assert PLATFORM.detect(tree, url)
-    assert PLATFORM.is_article(tree, url)
-    assert rows(PLATFORM.parse(tree, url)) == [
+    forum = parse_page(url, FORUM)
+    assert SO.hints.detect(forum)
+    assert SO.hints.is_article(forum)
+    assert rows(SO.thread.parse(forum)) == [
         {"comment_id": "101", "parent_id": None, "author": "Bo", "published": "2024-03-01T09:00:00+00:00",
          "text": "First link\n> quoted\nsecond", "permalink": url + "?commentId=101"},
         {"comment_id": "102", "parent_id": "101", "author": "Cy", "published": "2024-03-01T10:30:00+00:00",
@@ -208,15 +219,16 @@ def test_discussion_forum_posting_with_nested_replies_and_html_text() -> None:
         {"comment_id": "103", "parent_id": None, "author": "Di", "published": None,
          "text": "No time zone, no time.", "permalink": url + "?commentId=103"},
     ]
-    assert PLATFORM.permalinks(tree, url) == [f"{url}?commentId={n}" for n in (101, 102, 103)]
-    assert PLATFORM.permalink_comment_id(url + "?commentId=102") == "102"
-    assert PLATFORM.comments_status(tree, url) == "html"
-    assert PLATFORM.published(tree, url) == utc(2024, 3, 1, 8)
+    assert SO.hints.permalinks(forum) == [f"{url}?commentId={n}" for n in (101, 102, 103)]
+    assert SO.hints.permalink_comment_id(url + "?commentId=102") == "102"
+    assert SO.thread.comments_status(forum) == "html"
+    assert SO.thread.article(forum).published == utc(2024, 3, 1, 8)
+    assert SO.thread.article(forum).title == "Ferry timetable"
 
 
 def test_flat_graph_with_identifiers_and_parent_items_wins_over_microdata() -> None:
     url = "https://news.example/a/1/?utm_source=feed"
-    comments = PLATFORM.parse(parse_html(GRAPH), url)
+    comments = SO.thread.parse(parse_page(url, GRAPH))
     assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.text) for c in comments] == [
         ("c7", None, True, "Eve", "Top."),
         ("c8", "c7", True, "Fay", "Reply."),
@@ -253,17 +265,18 @@ USER_COMMENTS = """<html><head><link rel="canonical" href="https://blog.example/
 
 def test_user_comments_microdata_with_replies_outside_the_parent_item() -> None:
     url = "https://blog.example/2012/05/post/"
-    tree = parse_html(USER_COMMENTS)
-    assert PLATFORM.detect(tree, url)
-    assert PLATFORM.is_article(tree, url)
-    comments = PLATFORM.parse(tree, url)
+    blog = parse_page(url, USER_COMMENTS)
+    assert SO.hints.detect(blog)
+    assert SO.hints.is_article(blog)
+    comments = SO.thread.parse(blog)
     assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink)
             for c in comments] == [
         ("5", None, True, "Gil", utc(2012, 5, 6, 10), "Hello there.\nSecond line.", None),
         ("6", None, False, "Hal", utc(2012, 5, 6, 11), "Hi Gil.", None),  # in ul.children: a reply to ?
         ("7", None, True, "Ivy", None, "Late.", None),
     ]
-    assert PLATFORM.is_trap(url + "?replytocom=5")
+    assert SO.hints.permalinks(blog) == []  # anchors on this page
+    assert SO.hints.is_trap(url + "?replytocom=5")
 
 
 # -- script-only embeds --------------------------------------------------------------------------
@@ -280,212 +293,118 @@ EMBEDS = {
 @pytest.mark.parametrize("widget", sorted(EMBEDS))
 def test_script_only_threads_are_not_in_html(widget: str) -> None:
     url = "https://news.example/a/2"
-    tree = parse_html(f'<html><head><meta property="og:type" content="article"></head><body><article>'
-                      f"<p>Story.</p></article>{EMBEDS[widget]}</body></html>")
-    assert PLATFORM.detect(tree, url)
-    assert PLATFORM.is_article(tree, url)
-    assert PLATFORM.parse(tree, url) == []
-    assert PLATFORM.comments_status(tree, url) == "not_in_html"
+    found = parse_page(url, f'<html><head><meta property="og:type" content="article"></head><body><article>'
+                            f"<p>Story.</p></article>{EMBEDS[widget]}</body></html>")
+    assert SO.hints.detect(found)
+    assert SO.hints.is_article(found)
+    assert SO.thread.parse(found) == []
+    assert SO.thread.comments_status(found) == "not_in_html"
 
 
 def test_plain_pages_are_not_claimed() -> None:
-    tree = parse_html("<html><head><title>x</title></head><body><p>Hello.</p></body></html>")
-    assert not PLATFORM.detect(tree, "https://x.example/")
-    assert not DRUPAL8.detect(tree, "https://x.example/")
+    found = parse_page("https://x.example/",
+                       "<html><head><title>x</title></head><body><p>Hello.</p></body></html>")
+    assert not SO.hints.detect(found)
+    assert not DRUPAL8.hints.detect(found)
 
 
-# -- Drupal 8+ core comments ---------------------------------------------------------------------
-
-D8_CLASSY_PAGE_2 = """<!DOCTYPE html><html lang="en" dir="ltr"><head>
-<meta charset="utf-8" /><meta name="Generator" content="Drupal 8 (https://www.drupal.org)" />
-<link rel="canonical" href="/node/7" /><link rel="shortlink" href="/node/7" />
-<title>Budget vote delayed | Gazette</title></head>
-<body class="path-node page-node-type-article">
-<article data-history-node-id="7" role="article" about="/node/7" class="node node--type-article node--view-mode-full">
-<div class="node__content"><div property="schema:text" class="clearfix text-formatted field field--name-body
- field--type-text-with-summary field--label-hidden field__item"><p>The council postponed the vote.</p></div>
-<section rel="schema:comment" class="field field--name-comment field--type-comment field--label-above comment-wrapper">
-<h2 class="title">Comments</h2>
-<a id="comment-14"></a>
-<article role="article" data-comment-user-id="0" about="/comment/14" typeof="schema:Comment" class="comment js-comment by-anonymous">
-  <mark class="hidden" data-comment-timestamp="1518600000"></mark>
-  <footer class="comment__meta">
-    <p class="comment__submitted">Submitted by <span rel="schema:author"><span lang="" typeof="schema:Person"
-      property="schema:name" datatype="">Guest (not verified)</span></span> on <span property="schema:dateCreated"
-      content="2018-02-14T09:20:00+00:00" class="rdf-meta hidden"></span>Wed, 02/14/2018 - 09:20</p>
-    <p class="parent visually-hidden">In reply to <a href="/comment/12#comment-12" class="permalink" rel="bookmark"
-      hreflang="en">Fair</a> by <span rel="schema:author"><a title="View user profile." href="/user/3"
-      typeof="schema:Person" property="schema:name" datatype="" class="username">marta</a></span></p>
-    <a href="/comment/14#comment-14" hreflang="en">Permalink</a>
-  </footer>
-  <div class="content">
-    <h3 property="schema:name" datatype=""><a href="/comment/14#comment-14" class="permalink" rel="bookmark"
-      hreflang="en">Not so fast</a></h3>
-    <div property="schema:text" class="clearfix text-formatted field field--name-comment-body field--type-text-long
-      field--label-hidden field__item"><blockquote><p>Fair enough.</p></blockquote><p>Not so fast, see
-      <a href="/comment/3">this</a>.</p></div>
-    <ul class="links inline"><li class="comment-reply"><a href="/comment/reply/node/7/comment/14">Reply</a></li></ul>
-  </div>
-</article>
-<a id="comment-15"></a>
-<article role="article" data-comment-user-id="3" about="/comment/15" typeof="schema:Comment" class="comment js-comment">
-  <footer class="comment__meta"><p class="comment__submitted">Submitted by <span rel="schema:author"><a
-    title="View user profile." href="/user/3" typeof="schema:Person" property="schema:name" datatype=""
-    class="username">marta</a></span> on <span property="schema:dateCreated" content="2018-02-14T10:00:00+00:00"
-    class="rdf-meta hidden"></span>Wed, 02/14/2018 - 10:00</p>
-    <a href="/comment/15#comment-15" hreflang="en">Permalink</a></footer>
-  <div class="content"><div property="schema:text" class="clearfix text-formatted field field--name-comment-body
-    field--type-text-long field--label-hidden field__item"><p>A new thread.</p></div></div>
-</article>
-<div class="indented">
-<a id="comment-16"></a>
-<article role="article" data-comment-user-id="0" about="/comment/16" typeof="schema:Comment" class="comment js-comment by-anonymous">
-  <footer class="comment__meta"><p class="comment__submitted">Submitted by <span rel="schema:author"><span lang=""
-    typeof="schema:Person" property="schema:name" datatype="">Anonymous (not verified)</span></span> on
-    Wed, 02/14/2018 - 10:30</p>
-    <p class="parent visually-hidden">In reply to <a href="/comment/15#comment-15" class="permalink" rel="bookmark"
-      hreflang="en">A new</a> by <span>marta</span></p></footer>
-  <div class="content"><div property="schema:text" class="clearfix text-formatted field field--name-comment-body
-    field--type-text-long field--label-hidden field__item"><p>Agreed.</p></div></div>
-</article>
-</div>
-<nav class="pager" role="navigation" aria-labelledby="pagination-heading"><h4 id="pagination-heading"
- class="visually-hidden">Pagination</h4><ul class="pager__items js-pager__items">
-<li class="pager__item pager__item--first"><a href="?page=0" title="Go to first page">« First</a></li>
-<li class="pager__item"><a href="?page=0" title="Go to page 1"><span class="visually-hidden">Page </span>1</a></li>
-<li class="pager__item is-active"><a href="?page=1" title="Current page"><span class="visually-hidden">Current
- page</span>2</a></li>
-<li class="pager__item"><a href="?page=2" title="Go to page 3"><span class="visually-hidden">Page </span>3</a></li>
-<li class="pager__item pager__item--last"><a href="?page=2" title="Go to last page">Last »</a></li></ul></nav>
-</section></div></article>
-<script type="application/json" data-drupal-selector="drupal-settings-json">{"path":{"baseUrl":"\\/"}}</script>
-</body></html>"""  # noqa: E501
-
-D10_OLIVERO = """<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8" />
-<link rel="canonical" href="https://gazette.example/news/budget-vote" />
-<link rel="shortlink" href="https://gazette.example/node/7" /><title>Budget vote | Gazette</title></head>
-<body class="path-node page-node-type-article"><main role="main">
-<article data-history-node-id="7" class="node node--type-article node--promoted node--view-mode-full">
-<header><h1 class="title page-title"><span class="field field--name-title">Budget vote</span></h1></header>
-<div class="node__content"><div class="text-content clearfix field field--name-body field__item"><p>Body.</p></div>
-<section data-drupal-selector="comments" class="comments"><h2 class="comments__title">Comments</h2>
-<article data-comment-user-id="4" id="comment-21" class="comment js-comment comment--level-1 by-node-author"
- role="article" data-drupal-selector="comment">
-  <span class="hidden" data-comment-timestamp="1700000000"></span>
-  <div class="comment__picture-wrapper"><div class="comment__picture"><img src="/core/themes/olivero/images/a.svg"
-   alt="" /></div></div>
-  <div class="comment__text-wrapper">
-    <footer class="comment__meta"><p class="comment__author"><a title="View user profile." href="/user/4"
-      class="username">lena</a></p><p class="comment__time">Tue, 11/14/2023 - 22:13</p></footer>
-    <div class="comment__content"><h3><a href="/comment/21#comment-21" class="permalink" rel="bookmark"
-      hreflang="en">Agreed</a></h3>
-      <div class="clearfix text-formatted field field--name-comment-body field--type-text-long field--label-hidden
-       field__item"><p>Agreed with the delay.</p></div>
-      <ul class="links inline comment__links"><li class="comment-reply"><a
-       href="/comment/reply/node/7/comment/21">Reply</a></li></ul></div>
-  </div>
-</article>
-<div class="indented">
-<article data-comment-user-id="0" id="comment-22" class="comment js-comment by-anonymous" role="article"
- data-drupal-selector="comment">
-  <div class="comment__text-wrapper">
-    <footer class="comment__meta"><p class="comment__author"><span>visitor (not verified)</span></p>
-      <p class="comment__time">Tue, 11/14/2023 - 23:01</p>
-      <p class="visually-hidden">In reply to <a href="/comment/21#comment-21" class="permalink" rel="bookmark"
-       hreflang="en">Agreed</a> by <a title="View user profile." href="/user/4" class="username">lena</a></p></footer>
-    <div class="comment__content"><div class="clearfix text-formatted field field--name-comment-body
-     field--type-text-long field--label-hidden field__item"><p>Me too.</p></div></div>
-  </div>
-</article>
-</div>
-<article data-comment-user-id="0" id="comment-23" class="comment js-comment comment--level-1 by-anonymous"
- role="article" data-drupal-selector="comment"><div class="comment__text-wrapper">
-  <footer class="comment__meta"><p class="comment__author"><span>Anonymous (not verified)</span></p></footer>
-  <div class="comment__content"><div class="clearfix text-formatted field field--name-comment-body
-   field__item"><p>Who decides?</p></div></div></div>
-</article>
-<h2 class="add-comment__heading">Add new comment</h2>
-<form class="comment-comment-form comment-form" data-drupal-selector="comment-form"
- action="/comment/reply/node/7/comment" method="post"><textarea name="comment_body[0][value]"></textarea></form>
-</section></div></article></main>
-<script type="application/json" data-drupal-selector="drupal-settings-json">{"path":{"baseUrl":"\\/"}}</script>
-</body></html>"""  # noqa: E501
 
 
-def test_drupal8_classy_page_two_with_rdf() -> None:
-    url = "https://gazette.example/node/7?page=1"
-    tree = parse_html(D8_CLASSY_PAGE_2)
-    assert DRUPAL8.detect(tree, url)
-    assert DRUPAL8.is_article(tree, url)
-    assert not drupal.PLATFORM.detect(tree, url)
-    assert not PLATFORM.detect(tree, url)
-    assert DRUPAL8.page_number(tree, url) == 1
-    assert DRUPAL8.article_key(tree, url) == "https://gazette.example/node/7"
-    assert list(DRUPAL8.thread_pages(tree, url)) == ["https://gazette.example/node/7",
-                                               "https://gazette.example/node/7?page=1",
-                                               "https://gazette.example/node/7?page=2"]
-    assert DRUPAL8.comments_status(tree, url) == "html"
-    comments = DRUPAL8.parse(tree, url)
-    assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink)
-            for c in comments] == [
-        ("14", "12", True, "Guest", utc(2018, 2, 14, 9, 20), "> Fair enough.\nNot so fast, see this.",
-         "https://gazette.example/comment/14"),  # its parent is on page 1: "In reply to" names it
-        ("15", None, True, "marta", utc(2018, 2, 14, 10), "A new thread.", "https://gazette.example/comment/15"),
-        ("16", "15", True, None, None, "Agreed.", "https://gazette.example/comment/16"),
-    ]
-    assert DRUPAL8.permalinks(tree, url) == [f"https://gazette.example/comment/{n}" for n in (14, 15, 16)]
-    assert DRUPAL8.permalink_comment_id("https://gazette.example/comment/14") == "14"
-    assert DRUPAL8.is_trap("https://gazette.example/comment/reply/node/7/comment/14")
-    assert DRUPAL8.is_trap("https://gazette.example/user/login?destination=/node/7")
-    assert not DRUPAL8.is_trap("https://gazette.example/node/7?page=2")
+# -- comments_status -----------------------------------------------------------------------------
 
 
-def test_drupal10_olivero_without_rdf() -> None:
-    url = "https://gazette.example/news/budget-vote"
-    tree = parse_html(D10_OLIVERO)
-    assert DRUPAL8.detect(tree, url)
-    assert DRUPAL8.is_article(tree, url)
-    assert list(DRUPAL8.thread_pages(tree, url)) == []
-    assert DRUPAL8.page_number(tree, url) == 0
-    comments = DRUPAL8.parse(tree, url)
-    assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text) for c in comments] == [
-        ("21", None, True, "lena", None, "Agreed with the delay."),  # "Tue, 11/14/2023 - 22:13": no zone
-        ("22", "21", True, "visitor", None, "Me too."),
-        ("23", None, True, None, None, "Who decides?"),
-    ]
-    # A theme that drops "In reply to": nesting still names parents on the page.
-    bare = parse_html(D10_OLIVERO.replace('<p class="visually-hidden">In reply to', "<p>Reply to"))
-    assert [(c.comment_id, c.parent_id) for c in DRUPAL8.parse(bare, url)] == [
-        ("21", None), ("22", "21"), ("23", None)]
+def test_comments_status_tells_no_section_from_one_no_rule_reads() -> None:
+    url = "https://news.example/a/3"
+    story = ('<html><head><meta property="og:type" content="article"></head><body><article><h1>Story</h1>'
+             "<p>Body.</p></article>{}</body></html>")
+    assert SO.thread.comments_status(parse_page(url, story.format(""))) == "none"
+    no_id = ('<div itemscope itemtype="https://schema.org/Comment"><span itemprop="author">Jo</span>'
+             '<p itemprop="text">No id, no URL.</p></div>')
+    unread = parse_page(url, story.format(no_id))
+    assert SO.hints.detect(unread)
+    assert SO.thread.parse(unread) == []
+    assert SO.thread.comments_status(unread) == "unparsed"
+    counted = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Story",'
+               ' "commentCount": %d}</script>')
+    assert SO.thread.comments_status(parse_page(url, story.format(counted % 0))) == "html"
+    assert SO.thread.comments_status(parse_page(url, story.format(counted % 12))) == "not_in_html"
 
 
-def test_drupal9_pages_whose_comments_a_script_loads() -> None:
-    url = "https://gazette.example/news/budget-vote"
-    head = ('<html><head><meta name="Generator" content="Drupal 9 (https://www.drupal.org)" />'
-            '<link rel="shortlink" href="/node/7" /></head><body><article class="node node--view-mode-full">'
-            "<p>Body.</p></article>")
-    for widget in ("", EMBEDS["vuukle"], EMBEDS["disqus"]):
-        tree = parse_html(f"{head}{widget}</body></html>")
-        assert DRUPAL8.detect(tree, url)
-        assert DRUPAL8.is_article(tree, url)
-        assert DRUPAL8.parse(tree, url) == []
-        assert DRUPAL8.comments_status(tree, url) == "not_in_html"
-    empty = parse_html(f'{head}<section class="comment-wrapper"><h2>Comments</h2><form class="comment-form">'
-                       "</form></section></body></html>")
-    assert DRUPAL8.comments_status(empty, url) == "html"  # the field is there, with no comments yet
+# -- hints never parse, the parser runs once per page ---------------------------------------------
 
 
-def test_drupal10_front_page_lists_teasers() -> None:
-    url = "https://gazette.example/"
-    tree = parse_html(
-        '<html><head><meta name="Generator" content="Drupal 10 (https://www.drupal.org)" /></head><body>'
-        '<article class="node node--type-article node--promoted node--view-mode-teaser"><h2><a '
-        'href="/news/budget-vote" rel="bookmark"><span>Budget vote</span></a></h2></article>'
-        '<article class="node node--type-article node--view-mode-teaser"><h2><a href="/news/ferry" '
-        'rel="bookmark">Ferry</a></h2></article><nav class="pager"><ul class="pager__items js-pager__items">'
-        '<li class="pager__item is-active"><a href="?page=0">1</a></li><li class="pager__item '
-        'pager__item--next"><a href="?page=1" rel="next">Next</a></li></ul></nav></body></html>')
-    assert DRUPAL8.detect(tree, url)
-    assert not DRUPAL8.is_article(tree, url)
-    assert DRUPAL8.article_links(tree, url) == [url + "news/budget-vote", url + "news/ferry"]
-    assert DRUPAL8.index_pages(tree, url) == [url + "?page=1"]
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Comment objects, texts and the parsers themselves raise: what a hint must never reach."""
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a crawl hint parsed comments")
+
+    for module in (schemaorg, drupal8):
+        monkeypatch.setattr(module, "Comment", boom)
+        monkeypatch.setattr(module, "block_text", boom)
+    monkeypatch.setattr(schemaorg, "_plain", boom)
+    monkeypatch.setattr(schemaorg.SchemaOrgThread, "parse", boom)
+    monkeypatch.setattr(schemaorg.SchemaOrgThread, "_parse", boom)
+
+
+def test_permalinks_hint_reads_links_not_comments(
+        demo: SchemaOrg, truth: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    forum_url, graph_url = "https://forum.example/thread/42", "https://news.example/a/1/"
+    blog_url = "https://blog.example/2012/05/post/"
+    fixtures = [(forum_url, FORUM), (graph_url, GRAPH), (blog_url, USER_COMMENTS)]
+    # what the parser gives, on pages of their own (no memo shared with the hints below)
+    parsed = {url: [c.permalink for c in SO.thread.parse(parse_page(url, html)) if c.permalink]
+              for url, html in fixtures}
+    microdata_only = page(demo, truth, truth["articles"][0]["url"])
+    for script in microdata_only.xpath("//script[@type='application/ld+json']"):
+        script.drop_tree()
+    _no_parsing(monkeypatch)
+    for url, html in fixtures:
+        found = parse_page(url, html)
+        assert SO.hints.permalinks(found) == parsed[url], url
+        assert SO.hints.detect(found)
+        assert SO.hints.is_article(found)
+        list(SO.hints.thread_pages(found))
+        SO.hints.article_links(found)
+        SO.hints.index_pages(found)
+    assert parsed[forum_url] == [f"{forum_url}?commentId={n}" for n in (101, 102, 103)]
+    assert SO.hints.permalinks(Page(truth["articles"][0]["url"], microdata_only)) == []
+    for article in truth["articles"][:3]:
+        assert SO.hints.permalinks(demo_page(demo, truth, article["url"])) == article["permalinks"]
+
+
+class _Counting(schemaorg.SchemaOrgThread):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _parse(self, found: Page) -> list[Comment]:
+        self.calls += 1
+        return super()._parse(found)
+
+
+def test_a_page_is_parsed_once_whoever_asks(demo: SchemaOrg, truth: dict[str, Any]) -> None:
+    thread = _Counting()
+    article = truth["articles"][0]
+    found = demo_page(demo, truth, article["url"])
+    assert SO.hints.detect(found)
+    assert SO.hints.is_article(found)
+    SO.hints.permalinks(found)
+    assert thread.calls == 0
+    assert thread.comments_status(found) == "html"
+    comments = thread.parse(found)
+    assert thread.parse(found) is comments
+    thread.article(found)
+    assert thread.calls == 1
+    assert len(comments) == article["comment_count"]
+    again = demo_page(demo, truth, article["url"])  # another Page: parsed again, not shared
+    assert rows(thread.parse(again)) == rows(comments)
+    assert thread.calls == 2
+
+
+def test_json_ld_is_read_as_the_page_reads_it() -> None:
+    """page.jsonld: a `; charset` type and a script that breaks do not hide the thread."""
+    url = "https://forum.example/thread/42"
+    typed = FORUM.replace('type="application/ld+json"', 'type="application/ld+json; charset=utf-8"')
+    broken = typed.replace("<script", '<script type="application/ld+json">{"broken": </script><script', 1)
+    for html in (typed, broken):
+        found = parse_page(url, html)
+        assert [c.comment_id for c in SO.thread.parse(found)] == ["101", "102", "103"]

@@ -1,39 +1,43 @@
 """WordPress comments: the demo site's Twenty Twenty-One pages against their truth, plus
 hand-written markup of other themes (HTML4 walker; a Twenty Twelve-style callback)."""
 
+# ruff: noqa: RUF001, RUF002, RUF003  (WordPress's en dash in titles: "Post &#8211; Site")
+
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
 from typing import Any
 
-import lxml.html
 import pytest
-from lxml.html import HtmlElement
 
-from crawler.demosite.content import build_site
-from crawler.demosite.drupal7 import Drupal7
-from crawler.demosite.wordpress import WordPress
+from demosite.content import build_site
+from demosite.drupal7 import Drupal7
+from demosite.wordpress import WordPress
 from pipelines import platforms
-from pipelines.platforms.drupal import PLATFORM as DRUPAL
-from pipelines.platforms.wordpress import PLATFORM as WP
+from pipelines.platforms import drupal7, wordpress
+from pipelines.platforms.page import Page
 
+WP = wordpress.PLATFORMS[0]
+DRUPAL = drupal7.PLATFORMS[0]
 BASE = "http://wp.test"
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False)
 # Listed flat after their parent at the maximum depth (thread_comments_depth 10), behind a
 # sibling: WordPress's markup cannot say whose replies they are.
 AMBIGUOUS = {"1114", "1117", "1121", "1122"}
 
 
-def parse_html(text: str) -> HtmlElement:
-    return lxml.html.document_fromstring(text.encode(), parser=_PARSER)
+def parse_html(text: str, url: str) -> Page:
+    page = Page.parse(url, text)
+    assert page is not None
+    return page
 
 
-def fetch(renderer: Any, url: str) -> HtmlElement:
-    page = renderer.lookup(url.removeprefix(BASE))
-    assert page.status == "200 OK", url
-    charset = re.search(rb"charset=([\w-]+)", page.head)
-    return parse_html(page.body.decode(charset.group(1).decode() if charset else "utf-8"))
+def fetch(renderer: Any, url: str, as_url: str | None = None) -> Page:
+    """The demo site's page at `url`, as fetched from `as_url` (default: `url`)."""
+    served = renderer.lookup(url.removeprefix(BASE))
+    assert served.status == "200 OK", url
+    charset = re.search(rb"charset=([\w-]+)", served.head)
+    return parse_html(served.body.decode(charset.group(1).decode() if charset else "utf-8"), as_url or url)
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +55,11 @@ def test_every_comment_is_recovered_as_the_truth_says(wp: WordPress, truth: dict
     for art in truth["articles"]:
         got = {}
         for k, url in enumerate(art["thread_pages"]):
-            tree = fetch(wp, url)
-            assert WP.page_number(tree, url) == k
-            assert WP.article_key(tree, url) == art["url"]
-            assert WP.comments_status(tree, url) == "html"
-            comments = WP.parse(tree, url)
+            page = fetch(wp, url)
+            assert WP.hints.page_number(page) == k
+            assert WP.hints.article_key(page) == art["url"]
+            assert WP.thread.comments_status(page) == "html"
+            comments = WP.thread.parse(page)
             assert [c.order for c in comments] == sorted(c.order for c in comments)
             got.update({c.comment_id: (c, k) for c in comments})
         assert sorted(got) == sorted(c["comment_id"] for c in art["comments"])
@@ -88,44 +92,49 @@ def test_demo_thread_has_the_oddities(wp: WordPress, truth: dict[str, Any]) -> N
 
 
 def test_thread_pages_permalinks_and_traps(wp: WordPress, truth: dict[str, Any]) -> None:
+    hints = WP.hints
     for art in truth["articles"]:
-        tree = fetch(wp, art["url"])
-        assert WP.is_article(tree, art["url"])
-        assert list(WP.thread_pages(tree, art["url"])) == art["thread_pages"][1:]
-        assert WP.permalinks(tree, art["url"]) == art["permalinks"] == []
-        assert not any(WP.is_trap(u) for u in art["thread_pages"])
-        assert all(WP.permalink_comment_id(u) is None for u in art["thread_pages"])
+        page = fetch(wp, art["url"])
+        assert hints.is_article(page)
+        assert list(hints.thread_pages(page)) == art["thread_pages"][1:]
+        assert hints.permalinks(page) == art["permalinks"] == []
+        assert not any(hints.is_trap(u) for u in art["thread_pages"])
+        assert all(hints.permalink_comment_id(u) is None for u in art["thread_pages"])
     first = truth["articles"][0]
     middle = first["thread_pages"][2]
-    assert list(WP.thread_pages(fetch(wp, middle), middle)) == [
+    assert list(hints.thread_pages(fetch(wp, middle))) == [
         f"{first['url']}comment-page-1/", *first["thread_pages"][1:2], *first["thread_pages"][3:]]
-    assert all(WP.is_trap(u) for u in truth["traps"] + truth["robots_disallowed"])
-    assert all(WP.is_trap(u) for u in (f"{BASE}/blog/wp-login.php?action=register",
-                                       f"{BASE}/wp-admin/edit.php", f"{BASE}/wp-comments-post.php",
-                                       f"{first['url']}trackback/", f"{first['url']}?unapproved=5"))
-    assert not any(WP.is_trap(u) for u in (f"{BASE}/wp-sitemap-posts-post-1.xml", f"{BASE}/feed/"))
+    assert all(hints.is_trap(u) for u in truth["traps"] + truth["robots_disallowed"])
+    assert all(hints.is_trap(u) for u in (f"{BASE}/blog/wp-login.php?action=register",
+                                          f"{BASE}/wp-admin/edit.php", f"{BASE}/wp-comments-post.php",
+                                          f"{first['url']}trackback/", f"{first['url']}?unapproved=5"))
+    assert not any(hints.is_trap(u) for u in (f"{BASE}/wp-sitemap-posts-post-1.xml", f"{BASE}/feed/"))
 
 
 def test_detection_and_index(wp: WordPress, truth: dict[str, Any]) -> None:
-    url = truth["articles"][0]["url"]
-    tree = fetch(wp, url)
-    assert WP.detect(tree, url)
-    assert not DRUPAL.detect(tree, url)
-    assert platforms.detect(tree, url) is WP
+    art = truth["articles"][0]
+    page = fetch(wp, art["url"])
+    assert WP.hints.detect(page)
+    assert not DRUPAL.hints.detect(page)
+    assert platforms.detect(page) is WP
     drupal = Drupal7(build_site(), BASE)
-    d_url = f"{BASE}{drupal.site.articles[0].path}"
-    d_tree = fetch(drupal, d_url)
-    assert not WP.detect(d_tree, d_url)
-    assert platforms.detect(d_tree, d_url) is DRUPAL
-    assert WP.parse(d_tree, d_url) == []  # Drupal's a#comment-N anchors are no WordPress comments
-    home = fetch(wp, truth["seeds"]["index"])
-    assert WP.detect(home, BASE + "/")
-    assert not WP.is_article(home, BASE + "/")
+    d_page = fetch(drupal, f"{BASE}{drupal.site.articles[0].path}")
+    assert not WP.hints.detect(d_page)
+    assert platforms.detect(d_page) is DRUPAL
+    assert WP.thread.parse(d_page) == []  # Drupal's a#comment-N anchors are no WordPress comments
+    home = fetch(wp, truth["seeds"]["index"], BASE + "/")
+    assert WP.hints.detect(home)
+    assert not WP.hints.is_article(home)
     newest_first = sorted(truth["articles"], key=lambda a: a["published"], reverse=True)
-    assert WP.article_links(home, BASE + "/") == [a["url"] for a in newest_first]
-    assert WP.index_pages(home, BASE + "/") == []
-    assert WP.published(tree, url) == datetime.fromisoformat(truth["articles"][0]["published"])
-    assert WP.site_name(tree, url) == "The Demo Herald"
+    assert WP.hints.article_links(home) == [a["url"] for a in newest_first]
+    assert WP.hints.index_pages(home) == []
+    meta = WP.thread.article(page)
+    assert meta.published == datetime.fromisoformat(art["published"])
+    assert meta.site_name == "The Demo Herald"
+    # the entry title, not `<title>` ("Headline – The Demo Herald"); the byline's display name
+    assert page.tree.findtext(".//title").endswith(" – The Demo Herald")
+    assert (meta.title, meta.author) == (art["title"], art["author"])
+    assert all(WP.thread.article(fetch(wp, a["url"])).title == a["title"] for a in truth["articles"])
 
 
 def test_demo_site_serves_wordpress_urls(wp: WordPress, truth: dict[str, Any]) -> None:
@@ -208,11 +217,11 @@ def test_html4_walker_newest_page_first() -> None:
     """The non-HTML5 walker (cite.fn, no <time>, text beside the meta), flattened replies under
     `parent`, a pingback, and default_comments_page "newest": the post URL is the last page."""
     url, page = "http://old.test/2009/05/hello/", "http://old.test/2009/05/hello/comment-page-3/"
-    tree = parse_html(HTML4_WALKER)
-    assert WP.detect(tree, url)  # by the theme's stylesheet alone: no generator tag
-    assert WP.is_article(tree, url)
+    doc = parse_html(HTML4_WALKER, url)
+    assert WP.hints.detect(doc)  # by the theme's stylesheet alone: no generator tag
+    assert WP.hints.is_article(doc)
     got = [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink)
-           for c in WP.parse(tree, url)]
+           for c in WP.thread.parse(doc)]
     assert got == [
         ("41", None, True, "Jane Roe", None, "First paragraph.\n> Quoted line.\nSecond\nline.",
          page + "#comment-41"),
@@ -222,9 +231,10 @@ def test_html4_walker_newest_page_first() -> None:
          page + "#comment-43"),
         ("46", None, True, "Admin", None, "Thanks!", page + "#comment-46"),
     ]
-    assert WP.page_number(tree, url) == 2  # "older comments" is page 2
-    assert WP.article_key(tree, url) == url
-    assert list(WP.thread_pages(tree, url)) == [url + "comment-page-1/", url + "comment-page-2/"]
+    assert WP.hints.page_number(doc) == 2  # "older comments" is page 2
+    assert WP.hints.article_key(doc) == url
+    assert list(WP.hints.thread_pages(doc)) == [url + "comment-page-1/", url + "comment-page-2/"]
+    assert WP.thread.comments_status(doc) == "html"
 
 
 TWENTY_TWELVE = """<!DOCTYPE html><html><head><meta name="generator" content="WordPress 3.5.1" />
@@ -268,11 +278,11 @@ def test_twenty_twelve_callback_with_plain_permalinks() -> None:
     """li#li-comment-N around article#comment-N, no `parent` class (the level without reply
     links is the maximum depth), and ?p=N&cpage=K URLs."""
     url = "http://blog.test/?p=123&cpage=2"
-    tree = parse_html(TWENTY_TWELVE)
-    assert WP.detect(tree, url)
-    assert WP.is_article(tree, url)
+    page = parse_html(TWENTY_TWELVE, url)
+    assert WP.hints.detect(page)
+    assert WP.hints.is_article(page)
     got = [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink)
-           for c in WP.parse(tree, url)]
+           for c in WP.thread.parse(page)]
 
     def at(hour: int, minute: int = 0) -> datetime:
         return datetime(2013, 2, 2, hour, minute, tzinfo=timezone.utc)
@@ -283,26 +293,143 @@ def test_twenty_twelve_callback_with_plain_permalinks() -> None:
         ("9", "8", True, "Al", at(12), "Level three.", url + "#comment-9"),
         ("11", None, False, "Cy", at(13), "Maybe a reply to 9.", url + "#comment-11"),
     ]
-    assert WP.page_number(tree, url) == 1
-    assert WP.article_key(tree, url) == "http://blog.test/?p=123"
-    assert list(WP.thread_pages(tree, url)) == ["http://blog.test/?p=123&cpage=1", "http://blog.test/?p=123&cpage=3"]
-    assert WP.published(tree, url) == datetime(2013, 2, 1, 9, tzinfo=timezone.utc)
-    assert WP.is_trap("http://blog.test/?p=123&cpage=2&replytocom=7")
+    assert WP.hints.page_number(page) == 1
+    assert WP.hints.article_key(page) == "http://blog.test/?p=123"
+    assert list(WP.hints.thread_pages(page)) == ["http://blog.test/?p=123&cpage=1", "http://blog.test/?p=123&cpage=3"]
+    assert WP.thread.article(page).published == datetime(2013, 2, 1, 9, tzinfo=timezone.utc)
+    assert WP.hints.is_trap("http://blog.test/?p=123&cpage=2&replytocom=7")
 
 
 def test_comment_services_are_not_in_the_html() -> None:
     disqus = parse_html('<html><head><meta name="generator" content="WordPress 6.2" /></head><body '
                         'class="single postid-1"><article id="post-1"><div class="entry-content"><p>x</p>'
-                        '</div></article><div id="disqus_thread"></div></body></html>')
-    assert WP.detect(disqus, "http://d.test/x/")
-    assert WP.comments_status(disqus, "http://d.test/x/") == "not_in_html"
-    assert WP.parse(disqus, "http://d.test/x/") == []
+                        '</div></article><div id="disqus_thread"></div></body></html>', "http://d.test/x/")
+    assert WP.hints.detect(disqus)
+    assert WP.thread.comments_status(disqus) == "not_in_html"
+    assert WP.thread.parse(disqus) == []
 
 
 def test_detected_by_relative_asset_paths_too():
     """The shared-signals gate reads hrefs as written: `wp-content/...` without a slash."""
-    page = ("<html><head><link rel='stylesheet' href='wp-content/themes/a.css'></head>"
+    html = ("<html><head><link rel='stylesheet' href='wp-content/themes/a.css'></head>"
             "<body><p>x</p></body></html>")
-    assert WP.detect(lxml.html.document_fromstring(page), "http://blog.test/2020/post/")
-    other = page.replace("wp-content/themes/a.css", "https://cdn.other/wp-content/a.css")
-    assert not WP.detect(lxml.html.document_fromstring(other), "http://blog.test/2020/post/")
+    assert WP.hints.detect(parse_html(html, "http://blog.test/2020/post/"))
+    other = html.replace("wp-content/themes/a.css", "https://cdn.other/wp-content/a.css")
+    assert not WP.hints.detect(parse_html(other, "http://blog.test/2020/post/"))
+
+
+# -- the article's title and author; comment sections --------------------------------------
+
+# Twenty Seventeen with Yoast SEO: `<title>` and og:title carry the site name, the Article's
+# headline and h1.entry-title do not (wptexturize curls the quotes in the h1). Comments open,
+# none yet: the form only.
+YOAST = """<!DOCTYPE html><html lang="en-US"><head><meta charset="UTF-8">
+<title>Mayor Says &quot;No Deal&quot; on Stadium, &#8216;Not Now&#8217; - Springfield Shopper</title>
+<meta property="og:locale" content="en_US" /><meta property="og:type" content="article" />
+<meta property="og:title" content="Mayor Says &quot;No Deal&quot; on Stadium, &#039;Not Now&#039; - Springfield Shopper" />
+<meta property="og:site_name" content="Springfield Shopper" />
+<meta property="article:published_time" content="2021-03-04T08:00:00+00:00" />
+<script type="application/ld+json" class="yoast-schema-graph">{"@context":"https://schema.org","@graph":[
+{"@type":"Article","@id":"https://shopper.test/2021/03/04/no-deal/#article","isPartOf":{"@id":"https://shopper.test/2021/03/04/no-deal/"},
+"author":{"name":"Kent Brockman","@id":"https://shopper.test/#/schema/person/5e1f"},"headline":"Mayor Says \\"No Deal\\" on Stadium, 'Not Now'",
+"datePublished":"2021-03-04T08:00:00+00:00","mainEntityOfPage":{"@id":"https://shopper.test/2021/03/04/no-deal/"},"commentCount":0},
+{"@type":"WebPage","@id":"https://shopper.test/2021/03/04/no-deal/","name":"Mayor Says \\"No Deal\\" on Stadium, 'Not Now' - Springfield Shopper"},
+{"@type":"WebSite","@id":"https://shopper.test/#website","name":"Springfield Shopper"},
+{"@type":"Person","@id":"https://shopper.test/#/schema/person/5e1f","name":"Kent Brockman"}]}</script>
+<link rel="https://api.w.org/" href="https://shopper.test/wp-json/" /></head>
+<body class="post-template-default single single-post postid-88 single-format-standard">
+<header id="masthead" class="site-header"><div class="site-branding"><p class="site-title"><a href="https://shopper.test/" rel="home">Springfield Shopper</a></p></div></header>
+<article id="post-88" class="post-88 post type-post status-publish format-standard hentry category-news">
+<header class="entry-header"><div class="entry-meta"><span class="posted-on"><span class="screen-reader-text">Posted on</span> <a href="https://shopper.test/2021/03/04/no-deal/" rel="bookmark"><time class="entry-date published" datetime="2021-03-04T08:00:00+00:00">March 4, 2021</time></a></span><span class="byline"> by <span class="author vcard"><a class="url fn n" href="https://shopper.test/author/kbrockman/">Kent Brockman</a></span></span></div>
+<h1 class="entry-title">Mayor Says &#8220;No Deal&#8221; on Stadium, &#8216;Not Now&#8217;</h1></header>
+<div class="entry-content"><p>The mayor said &quot;no deal&quot; on Tuesday.</p></div></article>
+<div id="comments" class="comments-area"><div id="respond" class="comment-respond"><h3 id="reply-title" class="comment-reply-title">Leave a Reply</h3>
+<form action="https://shopper.test/wp-comments-post.php" method="post" id="commentform" class="comment-form"><p class="comment-form-comment"><textarea id="comment" name="comment"></textarea></p></form></div></div>
+<aside id="secondary" class="widget-area"><section id="recent-comments-2" class="widget widget_recent_comments"><ul id="recentcomments"><li class="recentcomments"><span class="comment-author-link"><a href="https://x.test/" class="url fn">Lisa</a></span> on <a href="https://shopper.test/2021/03/01/other/#comment-3">Other</a></li></ul></section></aside>
+</body></html>"""  # noqa: E501
+
+# Twenty Eleven without an SEO plugin: the title only in `<title>` (with " | Site") and the
+# h1; a quoted headline written with &quot;. Comments closed and none: only the notice.
+TWENTY_ELEVEN_CLOSED = """<!DOCTYPE html><html dir="ltr" lang="en-US"><head><meta charset="UTF-8" />
+<title>Why I Finally Said &quot;Enough&quot; to Email | Notes from a Small Desk</title>
+<meta name="generator" content="WordPress 3.4.2" /></head>
+<body class="single single-post postid-12 single-format-standard singular two-column right-sidebar">
+<div id="page" class="hfeed"><header id="branding" role="banner"><hgroup><h1 id="site-title"><span><a href="http://desk.test/" rel="home">Notes from a Small Desk</a></span></h1></hgroup></header>
+<div id="main"><div id="primary"><div id="content" role="main">
+<article id="post-12" class="post-12 post type-post status-publish format-standard hentry category-life">
+<header class="entry-header"><h1 class="entry-title">Why I Finally Said &quot;Enough&quot; to Email</h1>
+<div class="entry-meta"><span class="sep">Posted on </span><a href="http://desk.test/2012/09/enough/" rel="bookmark"><time class="entry-date" datetime="2012-09-30T21:14:05+00:00" pubdate>September 30, 2012</time></a><span class="by-author"> <span class="sep"> by </span> <span class="author vcard"><a class="url fn n" href="http://desk.test/author/jo/" title="View all posts by Jo Marsh" rel="author">Jo Marsh</a></span></span></div></header>
+<div class="entry-content"><p>Inbox zero, at last.</p></div></article>
+<div id="comments"><p class="nocomments">Comments are closed.</p></div>
+</div></div></div></div></body></html>"""  # noqa: E501
+
+
+def test_title_and_author_from_yoast_graph_and_byline() -> None:
+    url = "https://shopper.test/2021/03/04/no-deal/"
+    page = parse_html(YOAST, url)
+    assert platforms.detect(page) is WP
+    meta = WP.thread.article(page)
+    assert page.tree.findtext(".//title").endswith(" - Springfield Shopper")
+    assert meta.title == "Mayor Says \"No Deal\" on Stadium, 'Not Now'"  # the Article's headline, whole
+    assert meta.author == "Kent Brockman"  # the byline's, not the sidebar's comment author "Lisa"
+    assert meta.site_name == "Springfield Shopper"
+    assert meta.published == datetime(2021, 3, 4, 8, tzinfo=timezone.utc)
+    assert (WP.thread.parse(page), WP.thread.comments_status(page)) == ([], "html")  # open, no comments yet
+
+
+def test_title_from_entry_title_and_closed_comments() -> None:
+    url = "http://desk.test/2012/09/enough/"
+    page = parse_html(TWENTY_ELEVEN_CLOSED, url)
+    assert WP.hints.detect(page)
+    assert WP.hints.is_article(page)
+    meta = WP.thread.article(page)
+    assert meta.title == 'Why I Finally Said "Enough" to Email'
+    assert meta.author == "Jo Marsh"
+    assert meta.published == datetime(2012, 9, 30, 21, 14, 5, tzinfo=timezone.utc)
+    assert WP.thread.comments_status(page) == "none"  # closed, and no list: no comment section
+
+
+def test_title_from_og_title_without_the_site_name_and_author_from_the_graph() -> None:
+    """No JSON-LD headline, no h1.entry-title: og:title, the SEO plugin's " – Site" cut off;
+    no byline in the theme: the Person the Article's author @id names."""
+    html = (YOAST.replace('"headline":', '"alternativeHeadline":')
+            .replace('<h1 class="entry-title">', '<h1 class="post-title">')
+            .replace('"author":{"name":"Kent Brockman",', '"author":{')
+            .replace(' - Springfield Shopper" />', ' &#8211; Springfield Shopper" />')
+            .replace('<span class="byline"> by <span class="author vcard"><a class="url fn n" '
+                     'href="https://shopper.test/author/kbrockman/">Kent Brockman</a></span></span>', ""))
+    page = parse_html(html, "https://shopper.test/2021/03/04/no-deal/")
+    meta = WP.thread.article(page)
+    assert page.meta["og:title"].endswith(" – Springfield Shopper")
+    assert meta.title == "Mayor Says \"No Deal\" on Stadium, 'Not Now'"
+    assert meta.author == "Kent Brockman"
+
+
+def test_comment_sections_present_absent_and_unread() -> None:
+    url = "http://blog.test/?p=123"
+    # Twenty Twelve prints an empty #comments when comments are closed and there are none
+    closed = re.sub(r'<div id="comments".*</div></body>', '<div id="comments" class="comments-area">\n'
+                    '</div><!-- #comments .comments-area --></body>', TWENTY_TWELVE, flags=re.S)
+    assert WP.thread.comments_status(parse_html(closed, url)) == "none"
+    # Twenty Fourteen and later: no comments template at all
+    bare = re.sub(r'<div id="comments".*</div></body>', "</body>", TWENTY_TWELVE, flags=re.S)
+    assert WP.thread.comments_status(parse_html(bare, url)) == "none"
+    # closed, with comments: the list and Twenty Twelve's notice
+    kept = TWENTY_TWELVE.replace("</ol>\n<nav", '</ol>\n<p class="nocomments">Comments are closed.</p>\n<nav')
+    assert WP.thread.comments_status(parse_html(kept, url)) == "html"
+    # wpDiscuz renders its thread server-side in markup of its own
+    wpdiscuz = bare.replace("</body>", '<div class="wpdiscuz_top_clearing"></div><div id="comments" '
+                            'class="comments-area"><div id="respond" style="width: 0;height: 0;clear: '
+                            'both;margin: 0;padding: 0;"></div><div id="wpdcom" class="wpdiscuz_unauth '
+                            'wpd-default">'
+                            '<div class="wpd-thread-list"><div id="wpd-comm-41_0" class="wpd-comment">'
+                            '</div></div></div></div></body>')
+    assert WP.thread.comments_status(parse_html(wpdiscuz, url)) == "unparsed"
+
+
+def test_article_of_other_themes() -> None:
+    twelve = parse_html(TWENTY_TWELVE, "http://blog.test/?p=123&cpage=2")
+    assert WP.thread.article(twelve).title == "T"
+    old = parse_html(HTML4_WALKER, "http://old.test/2009/05/hello/")
+    # the classic theme's post title is an <h2> without a class: no title, not `<title>`'s
+    assert WP.thread.article(old).title is None  # "Hello – Old Blog"

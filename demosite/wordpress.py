@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from crawler.demosite.content import EST, PDF_PATH, Article, Block, Comment, Site
-from crawler.demosite.drupal7 import Page, build_pdf, esc, make_page
+from demosite.content import EST, PDF_PATH, Article, Block, Comment, Site
+from demosite.toolkit import Page, build_pdf, esc, make_page
 
 PER_PAGE = 10  # comments_per_page: top-level comments (with all their replies) per page
 MAX_DEPTH = 10  # thread_comments_depth: deeper replies are listed flat, after their parent
@@ -102,7 +102,7 @@ class WordPress:
             b"<!DOCTYPE html>\n<html dir='ltr'><head><meta name='robots' content='noindex, follow' />"
             b"<title>WordPress &rsaquo; Error</title></head><body id=\"error-page\"><div class=\"wp-die-"
             b"message\"><p>There has been a critical error on this website.</p></div></body></html>\n",
-            status="500 Internal Server Error", drupal=False)
+            status="500 Internal Server Error")
         self.listing("/", self.newest, "home blog hfeed", "")
         for sec, (tid, name) in SECTIONS.items():
             self.listing(f"/category/{sec}/", [a for a in self.newest if a.section == sec],
@@ -118,12 +118,12 @@ class WordPress:
             'method="post"><input type="text" name="log" id="user_login" /></form>')
         self.pages["/robots.txt"] = make_page(
             f"User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n\nSitemap: {self.base}"
-            "/wp-sitemap.xml\n".encode(), "text/plain; charset=utf-8", drupal=False)
+            "/wp-sitemap.xml\n".encode(), "text/plain; charset=utf-8")
         self.pages["/feed/"] = make_page(self.rss().encode(), "application/rss+xml; charset=UTF-8",
-                                         self.newest[0].published, drupal=False)
-        self.pages[PDF] = make_page(build_pdf(), "application/pdf", drupal=False)
+                                         self.newest[0].published)
+        self.pages[PDF] = make_page(build_pdf(), "application/pdf")
         for name, xml in self.sitemaps().items():
-            self.pages[name] = make_page(xml.encode(), "application/xml; charset=UTF-8", drupal=False)
+            self.pages[name] = make_page(xml.encode(), "application/xml; charset=UTF-8")
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -310,7 +310,7 @@ class WordPress:
                          f"post-template-default single single-post postid-{a.nid} single-format-standard "
                          "singular", head=head, charset=charset)
         return make_page(text.encode("cp1252", "xmlcharrefreplace") if legacy else text.encode(),
-                         f"text/html; charset={charset}", a.modified, drupal=False,
+                         f"text/html; charset={charset}", a.modified,
                          mode=mode or {"slow": "slow", "chunked": "chunked"}.get(a.role, ""),
                          extra=(("Link", f'<{b}/wp-json/>; rel="https://api.w.org/"'),
                                 ("Link", f"<{b}/?p={a.nid}>; rel=shortlink")))
@@ -341,7 +341,7 @@ class WordPress:
 
     def html_page(self, title: str, body_class: str, main: str, status: str = "200 OK") -> Page:
         return make_page(self.html(title, main, body_class).encode(), "text/html; charset=UTF-8",
-                         status=status, drupal=False)
+                         status=status)
 
     def not_found(self) -> Page:
         return self.html_page(f"Page not found &#8211; {esc(self.site.name)}", "error404",
@@ -350,7 +350,7 @@ class WordPress:
                               "404 Not Found")
 
     def redirect(self, location: str) -> Page:
-        return make_page(b"", "text/html; charset=UTF-8", status="301 Moved Permanently", drupal=False,
+        return make_page(b"", "text/html; charset=UTF-8", status="301 Moved Permanently",
                          extra=(("X-Redirect-By", "WordPress"), ("Location", location)))
 
     def html(self, title: str, main: str, body_class: str, *, head: str = "", charset: str = "UTF-8") -> str:

@@ -1,4 +1,4 @@
-"""python -m crawler.demosite: serve the demo site until SIGTERM/SIGINT, optionally dump its truth."""
+"""python -m demosite: serve the demo site until SIGTERM/SIGINT, optionally dump its truth."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import sys
 import threading
 from pathlib import Path
 
-from crawler.demosite import build_site, serve
-from crawler.demosite.renderers import RENDERERS, renderer
+from demosite import build_site, serve
+from demosite.renderers import RENDERERS, renderer
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m crawler.demosite", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m demosite", description=__doc__)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--platform", default="drupal7", choices=sorted(RENDERERS),
                    help="which platform's markup renders the site (default: %(default)s)")

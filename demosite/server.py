@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any
 
-from crawler.demosite.content import Site, build_site
-from crawler.demosite.renderers import renderer
+from demosite.content import Site, build_site
+from demosite.renderers import renderer
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from crawler.demosite.content import Article, Comment, Site
-from crawler.demosite.drupal7 import Page, blocks_html, esc
+from demosite.content import Article, Comment, Site
+from demosite.toolkit import Page, blocks_html, esc
 
 SUB = "DemoHerald"
 MAX_COMMENTS = 200  # r2 builder: the comment limit of a thread page

@@ -17,8 +17,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from crawler.demosite.content import Article, Block, Comment, Site
-from crawler.demosite.drupal7 import Page, esc
+from demosite.content import Article, Block, Comment, Site
+from demosite.toolkit import Page, esc
 
 PER_PAGE = 100  # a page closes at the first top-level comment after this many (HN: a few hundred)
 NEWS_PER_PAGE = 30

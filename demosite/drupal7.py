@@ -4,27 +4,24 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import html
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from crawler.demosite.content import (
+from demosite.content import (
     COMMENTS_PER_PAGE,
     EST,
     OFFSITE_PATH,
     PDF_PATH,
     Article,
-    Block,
     Comment,
     Site,
 )
+from demosite.toolkit import EPOCH, Page, blocks_html, build_pdf, esc, iso, make_page, other_host
 
 NODES_PER_PAGE = 10  # Drupal 7 default_nodes_main
 SECTIONS = {"world": (1, "World"), "markets": (2, "Markets")}  # taxonomy term id, name
@@ -48,53 +45,19 @@ DRUPAL_HEADERS = (
     ("Set-Cookie", "SESS6f1c0f3c2b9a8e7d=Jq2yB7mK0pX9vL4sR8tW1n; expires=Sat, 03-Mar-2018 17:00:00 GMT; "
                    "Max-Age=2000000; path=/; HttpOnly"),
 )
-EPOCH = datetime(2018, 2, 1, tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One response encoded once; the server adds only Date, framing and Connection."""
-
-    status: str  # "200 OK"
-    head: bytes  # header lines, each ending in CRLF
-    body: bytes
-    gzipped: bytes | None  # None: always identity
-    mode: str = ""  # "", "slow", "chunked" or "truncated"
-
-
-def make_page(body: bytes, ctype: str = "text/html; charset=utf-8", modified: datetime = EPOCH,
-              *, status: str = "200 OK", drupal: bool = True, mode: str = "",
-              extra: tuple[tuple[str, str], ...] = ()) -> Page:
-    headers = [("Server", "Apache/2.4.29 (Ubuntu)"), ("Content-Type", ctype),
-               ("Last-Modified", format_datetime(modified.astimezone(timezone.utc), usegmt=True))]
-    if not drupal:  # a static file served by Apache
-        headers += [("ETag", f'"{hashlib.md5(body).hexdigest()[:13]}"'), ("Accept-Ranges", "bytes")]
-    gz = None if mode == "truncated" or ctype == "application/pdf" else gzip.compress(body, 6, mtime=0)
-    headers += (*(DRUPAL_HEADERS if drupal else ()), *extra, *(("Vary", "Accept-Encoding"),) * bool(gz))
-    return Page(status, "".join(f"{k}: {v}\r\n" for k, v in headers).encode("latin-1"), body, gz, mode)
-
-
-def esc(s: str) -> str:
-    """check_plain()."""
-    return html.escape(s).replace("&#x27;", "&#039;")
+def drupal_page(body: bytes, ctype: str = "text/html; charset=utf-8", modified: datetime = EPOCH,
+                *, status: str = "200 OK", mode: str = "", extra: tuple[tuple[str, str], ...] = ()) -> Page:
+    """A response from Drupal's index.php: its no-cache headers and session cookie, no ETag
+    (robots.txt and files are static, served by Apache: toolkit.make_page)."""
+    return make_page(body, ctype, modified, status=status, mode=mode, etag=False,
+                     extra=(*DRUPAL_HEADERS, *extra))
 
 
 def medium(dt: datetime) -> str:
+    """Drupal's "medium" date format."""
     return dt.astimezone(EST).strftime("%a, %m/%d/%Y - %H:%M")
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(EST).isoformat()
-
-
-def blocks_html(blocks: tuple[Block, ...], *, nofollow: bool) -> str:
-    rel = ' rel="nofollow"' * nofollow
-    out = []
-    for b in blocks:
-        inner = "".join(html.escape(p, quote=False) if isinstance(p, str) else
-                        f'<a href="{esc(p[1])}"{rel}>{html.escape(p[0], quote=False)}</a>' for p in b.parts)
-        out.append(f"<blockquote><p>{inner}</p></blockquote>\n" if b.quote else f"<p>{inner}</p>\n")
-    return "".join(out)
 
 
 def subject(c: Comment) -> str:
@@ -157,13 +120,6 @@ def body_classes(internal: str) -> str:
     return " ".join(out)
 
 
-def other_host(base: str) -> str:
-    """The same server under another host name: out of scope for a crawl of base."""
-    if "127.0.0.1" in base:
-        return base.replace("127.0.0.1", "localhost")
-    return base.replace("localhost", "127.0.0.1")
-
-
 class Drupal7:
     """Every page of one site at one base URL, built up front; lookup() routes a request target."""
 
@@ -181,7 +137,7 @@ class Drupal7:
             pages = [self.article(a, p) for p in range(a.page_count)]
             self.paged[a.path] = self.paged[f"/node/{a.nid}"] = pages
             # the redirect module's answer to an old path: 301 to the current alias
-            self.fixed[f"/story/{a.nid}"] = make_page(
+            self.fixed[f"/story/{a.nid}"] = drupal_page(
                 b"", status="301 Moved Permanently", extra=(("Location", self.base + a.path),))
             for pos, c in enumerate(self.threads[a.nid]):  # comment_permalink(): the page holding it
                 self.fixed[f"/comment/{c.cid}"] = pages[pos // COMMENTS_PER_PAGE]
@@ -201,18 +157,18 @@ class Drupal7:
                                                           f'{u.uid}"><dl><dt>Member for</dt><dd>2 years '
                                                           "3 months</dd></dl></div>", f"user/{u.uid}")
         self.fixed[site.gone.path] = self.not_found(site.gone.path)
-        self.fixed[site.broken.path] = make_page(
+        self.fixed[site.broken.path] = drupal_page(
             f'<!DOCTYPE html>\n<html><head><title>Error | {esc(site.name)}</title></head><body class="'
             'maintenance-page in-maintenance no-sidebars"><h1 class="title" id="page-title">Error</h1>\n'
             "The website encountered an unexpected error. Please try again later.</body></html>\n".encode(),
             status="500 Service unavailable (with message)")  # _drupal_log_error() on a fatal error
         self.fixed[OFFSITE_PATH] = self.html_page("Mirror", "<p>Another host name's copy.</p>", "mirror")
-        self.fixed["/robots.txt"] = make_page(self.robots().encode(), "text/plain", drupal=False)
-        self.fixed["/rss.xml"] = make_page(self.rss().encode(), "application/rss+xml; charset=utf-8",
+        self.fixed["/robots.txt"] = make_page(self.robots().encode(), "text/plain")
+        self.fixed["/rss.xml"] = drupal_page(self.rss().encode(), "application/rss+xml; charset=utf-8",
                                            self.newest[0].published, mode="chunked")
-        self.fixed[PDF_PATH] = make_page(build_pdf(), "application/pdf", drupal=False)
+        self.fixed[PDF_PATH] = make_page(build_pdf(), "application/pdf")
         for i, xml in enumerate(self.sitemaps()):
-            self.exact["/sitemap.xml" + f"?page={i}" * bool(i)] = make_page(xml.encode(), "text/xml")
+            self.exact["/sitemap.xml" + f"?page={i}" * bool(i)] = drupal_page(xml.encode(), "text/xml")
 
     def truth(self) -> dict[str, Any]:
         return ground_truth(self.site, self.base)
@@ -333,7 +289,7 @@ jQuery.extend(Drupal.settings, {settings});
 """  # noqa: E501
 
     def html_page(self, title: str, content: str, internal: str, status: str = "200 OK") -> Page:
-        return make_page(self.html(title, content, internal).encode(), status=status)
+        return drupal_page(self.html(title, content, internal).encode(), status=status)
 
     def not_found(self, target: str) -> Page:
         internal = re.sub(r"[^\w/-]", "", target.partition("?")[0]).strip("/") or "node"
@@ -436,7 +392,7 @@ jQuery.extend(Drupal.settings, {settings});
         legacy = a.role == "legacy"
         text = self.html(a.title, content, f"node/{a.nid}", head=head,
                          charset="windows-1252" if legacy else "utf-8")
-        return make_page(text.encode("cp1252", "xmlcharrefreplace") if legacy else text.encode(),
+        return drupal_page(text.encode("cp1252", "xmlcharrefreplace") if legacy else text.encode(),
                          "text/html" if legacy else "text/html; charset=utf-8",
                          a.modified,
                          mode=mode or {"slow": "slow", "chunked": "chunked"}.get(a.role, ""),
@@ -497,27 +453,6 @@ jQuery.extend(Drupal.settings, {settings});
                 "User-agent: *\n# CSS, JS, Images\n" + "".join(f"Allow: {p}\n" for p in ROBOTS_ALLOW)
                 + "# Paths\n" + "".join(f"Disallow: {p}\n" for p in ROBOTS_DISALLOW)
                 + f"\nSitemap: {self.base}/sitemap.xml\n")
-
-
-def build_pdf(size: int = 90_000) -> bytes:
-    """A one-page PDF with a correct xref table, padded with content-stream comments."""
-    lines = [b"BT /F1 18 Tf 72 720 Td (Coalition Strike Report, February 2018) Tj ET"]
-    lines += [b"BT /F1 9 Tf 72 %d Td (Table %d: sorties by day, revised figures) Tj ET" % (700 - 12 * i, i)
-              for i in range(50)]
-    lines += [b"% " + b"0123456789abcdef" * 4] * ((size - 4000) // 67)
-    stream = b"\n".join(lines) + b"\n"
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), []
-    for n, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return bytes(out + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
 
 
 def ground_truth(site: Site, base_url: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 A renderer is a class built with (site, base_url) that has `lookup(target) -> Page` (every
 request target the server answers) and `truth() -> dict` (the ground truth, same schema for
-every platform: see drupal7.ground_truth).
+every platform: see drupal7.ground_truth; newscms adds `discovery`, what a crawl seeded with
+its homepage must find and may fetch).
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from importlib import import_module
 from typing import Any
 
 RENDERERS = {
-    "drupal7": "crawler.demosite.drupal7:Drupal7",
-    "wordpress": "crawler.demosite.wordpress:WordPress",
-    "discourse": "crawler.demosite.discourse:Discourse",
-    "hackernews": "crawler.demosite.hackernews:HackerNews",
-    "oldreddit": "crawler.demosite.oldreddit:OldReddit",
-    "schemaorg": "crawler.demosite.schemaorg:SchemaOrg",
+    "drupal7": "demosite.drupal7:Drupal7",
+    "wordpress": "demosite.wordpress:WordPress",
+    "discourse": "demosite.discourse:Discourse",
+    "hackernews": "demosite.hackernews:HackerNews",
+    "oldreddit": "demosite.oldreddit:OldReddit",
+    "schemaorg": "demosite.schemaorg:SchemaOrg",
+    "newscms": "demosite.newscms:NewsCms",
 }
+# Seeded with the homepage only: a crawl finds their articles by discovery alone (section pages
+# and their pagers, the sitemaps robots.txt names, the feeds a <head> names).
+HOMEPAGE_SEEDED = frozenset({"newscms"})
 
 
 def renderer(name: str) -> Any:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from crawler.demosite.content import (
+from demosite.content import (
     EST,
     OFFSITE_PATH,
     PDF_PATH,
@@ -20,7 +20,7 @@ from crawler.demosite.content import (
     Site,
     slugify,
 )
-from crawler.demosite.drupal7 import EPOCH, Page, blocks_html, build_pdf, esc, iso, make_page, other_host
+from demosite.toolkit import EPOCH, Page, blocks_html, build_pdf, esc, iso, make_page, other_host
 
 SECTIONS = {"world": "World", "markets": "Markets"}
 HEADERS = (("Cache-Control", "public, max-age=300"), ("X-Powered-By", "Newsroom/4.2"))
@@ -78,11 +78,11 @@ class SchemaOrg:
         self.pages[site.truncated.path] = self.article(site.truncated, mode="truncated")
         self.pages["/"] = self.index()
         self.pages["/feed.xml"] = make_page(self.feed().encode(), "application/atom+xml; charset=utf-8",
-                                            self.listed[0].modified, drupal=False, extra=HEADERS)
+                                            self.listed[0].modified, extra=HEADERS)
         self.pages["/sitemap.xml"] = make_page(self.sitemap().encode(), "application/xml; charset=utf-8",
-                                               drupal=False, extra=HEADERS)
-        self.pages["/robots.txt"] = make_page(self.robots().encode(), "text/plain", drupal=False)
-        self.pages[PDF_PATH] = make_page(build_pdf(), "application/pdf", drupal=False)
+                                               extra=HEADERS)
+        self.pages["/robots.txt"] = make_page(self.robots().encode(), "text/plain")
+        self.pages[PDF_PATH] = make_page(build_pdf(), "application/pdf")
         self.pages[OFFSITE_PATH] = self.html_page("Mirror", "<p>Another host name's copy.</p>")
         self.pages["/account/login"] = self.login = self.html_page(
             "Sign in", '<form class="sign-in" action="/account/login" method="post"><input type="email" '
@@ -131,7 +131,7 @@ class SchemaOrg:
 
     def html_page(self, title: str, body: str, status: str = "200 OK") -> Page:
         return make_page(self.html(title, f'<h1 class="page-title">{esc(title)}</h1>\n{body}').encode(),
-                         status=status, drupal=False, extra=HEADERS)
+                         status=status, extra=HEADERS)
 
     def index(self) -> Page:
         items = [{"@type": "ListItem", "position": i, "url": self.base + a.path}
@@ -145,7 +145,7 @@ class SchemaOrg:
                 f'{ld_json({"@context": SCHEMA, "@type": "ItemList", "itemListElement": items})}</script>\n')
         body = f'<h1 class="page-title">Latest news</h1>\n<ul class="teasers">\n{teasers}</ul>'
         return make_page(self.html("", body, head=head, cls="page front").encode(),
-                         modified=self.listed[0].modified, drupal=False, extra=HEADERS)
+                         modified=self.listed[0].modified, extra=HEADERS)
 
     def article(self, a: Article, *, disqus: bool = False, mode: str = "") -> Page:
         url = self.base + a.path
@@ -186,7 +186,7 @@ class SchemaOrg:
         text = self.html(a.title, story, head=head, kind="article", cls=f"page article section-{a.section}",
                          charset="windows-1252" if legacy else "utf-8")
         return make_page(text.encode("cp1252", "xmlcharrefreplace") if legacy else text.encode(),
-                         "text/html" if legacy else "text/html; charset=utf-8", a.modified, drupal=False,
+                         "text/html" if legacy else "text/html; charset=utf-8", a.modified,
                          mode=mode or {"slow": "slow", "chunked": "chunked"}.get(a.role, ""),
                          extra=(*HEADERS, ("Link", f'<{url}>; rel="canonical"')))
 

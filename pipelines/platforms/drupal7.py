@@ -1,15 +1,15 @@
-"""Drupal 7 (core comment module, RDF module markup, Bartik/Garland-style themes)."""
+"""Drupal 7 (core comment module, RDF module markup; Bartik, Garland and custom themes)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml.html import HtmlElement
 
-from .base import Comment, Platform, absolute, block_text, has_class, signals, utc
+from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .page import Page
 
 _COMMENT_PATH = re.compile(r"^/comment/(\d+)/?$")
 _COMMENT_REF = re.compile(r"(?:/comment/|#comment-)(\d+)")
@@ -21,6 +21,15 @@ _TRAP_PATH = re.compile(
     r"|admin|calendar|print|forward)(?:/|$)"
 )
 _TRAP_QUERY = {"destination", "sort", "order", "replytocom", "keys"}
+# The body classes Drupal 7's template_preprocess_html gives a node's full page, whatever the
+# theme: `page-node page-node-21664 node-type-article` (not `page-node-edit`, `-add`...).
+_NODE_PAGE = re.compile(r"^page-node-\d+$")
+_NODE_FORMS = {"page-node-edit", "page-node-delete", "page-node-revisions", "page-node-add",
+               "page-node-translate", "page-node-webform-results"}
+_NODE = (f"//*[self::div or self::article][{has_class('node')}][starts-with(@id, 'node-')]"
+         f"[not({has_class('node-teaser')})]")
+_COMMENTS = (f"//*[self::div or self::article][{has_class('comment')}]"
+             "[ancestor::*[@id='comments'] or @about]")
 
 
 def _page_of(url: str) -> int:
@@ -38,43 +47,52 @@ def _with_page(url: str, page: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
-class Drupal7(Platform):
-    name = "drupal7"
-    thread_xpath = "//*[@id='comments']"
+def _node(page: Page) -> list[HtmlElement]:
+    if "drupal7.node" not in page.memo:
+        page.memo["drupal7.node"] = page.tree.xpath(_NODE)
+    return page.memo["drupal7.node"]
 
-    def detect(self, tree: HtmlElement, url: str) -> bool:
-        sig = signals(tree)  # the generator and scripts of one shared pass over the page
+
+class Drupal7Hints(Hints):
+    name = "drupal7"
+
+    def detect(self, page: Page) -> bool:
+        sig = page.signals  # the generator and scripts of one shared pass over the page
         if any(g.startswith("Drupal 7") for g in sig.generators):
             return True
         return any("jQuery.extend(Drupal.settings" in text for text in sig.scripts)
 
-    def _node(self, tree: HtmlElement) -> list[HtmlElement]:
-        return tree.xpath(
-            f"//div[{has_class('node')}][starts-with(@id, 'node-')][not({has_class('node-teaser')})]"
-        )
+    def is_article(self, page: Page) -> bool:
+        """A node's full page: its node wrapper (any theme that keeps Drupal's `node-N` id),
+        or the body classes every Drupal 7 theme prints for a node page."""
+        body = page.tree.find("body")
+        classes = (body.get("class") or "").split() if body is not None else []
+        if ("page-node" in classes and any(_NODE_PAGE.match(c) for c in classes)
+                and not any(c in _NODE_FORMS for c in classes)):
+            return True
+        return bool(_node(page))
 
-    def is_article(self, tree: HtmlElement, url: str) -> bool:
-        return bool(self._node(tree))
-
-    def article_links(self, tree: HtmlElement, url: str) -> list[str]:
+    def article_links(self, page: Page) -> list[str]:
+        tree, url = page.tree, page.url
         hrefs = tree.xpath(
             f"//div[{has_class('node-teaser')}]//h2//a/@href"
             f" | //div[{has_class('views-row')}]//*[{has_class('views-field-title')}]//a/@href"
         )
         return list(dict.fromkeys(absolute(url, hrefs)))
 
-    def index_pages(self, tree: HtmlElement, url: str) -> list[str]:
+    def index_pages(self, page: Page) -> list[str]:
+        tree, url = page.tree, page.url
         hrefs = tree.xpath(
             f"//ul[{has_class('pager')}][not(ancestor::*[@id='comments'])]"
             f"/li[{has_class('pager-next')}]/a/@href"
         )
         return list(dict.fromkeys(absolute(url, hrefs)))
 
-    def thread_pages(self, tree: HtmlElement, url: str) -> Iterator[str]:
+    def thread_pages(self, page: Page) -> Iterator[str]:
         # The comment pager sits in the comment wrapper (or right after it in some themes).
         # Drupal shows at most 9 page links, so the range comes from the highest one ("last »"):
         # generated lazily, as a pager may claim 200,000 pages; the spider takes what it needs.
-        sig = signals(tree)
+        tree, url, sig = page.tree, page.url, page.signals
         if "pager" not in sig.classes or "comments" not in sig.ids:
             return iter(())  # no pager at all: no full-page XPath either
         hrefs = tree.xpath(
@@ -85,9 +103,10 @@ class Drupal7(Platform):
         if not links:
             return iter(())
         last = max(_page_of(u) for u in links)
-        return (_with_page(links[0], page) for page in range(last + 1))
+        return (_with_page(links[0], number) for number in range(last + 1))
 
-    def permalinks(self, tree: HtmlElement, url: str) -> list[str]:
+    def permalinks(self, page: Page) -> list[str]:
+        tree, url = page.tree, page.url
         # One pass in document order, no XPath: libxml2 merges node sets (`A | B`,
         # `//div//a`) in quadratic time, minutes on a page of 10,000 comments.
         hrefs = [ref for el in tree.iter("div", "a")
@@ -109,35 +128,15 @@ class Drupal7(Platform):
                 return True
         return False
 
-    # -- comments (issue: extraction) ------------------------------------------------------
-
-    def article_key(self, tree: HtmlElement, url: str) -> str:
-        return _with_page(self.canonical_url(tree, url), 0)
-
-    def published(self, tree: HtmlElement, url: str) -> datetime | None:
-        node = self._node(tree)
-        if node:  # RDF module: the node's submitted line carries dc:date
-            dates = node[0].xpath(
-                ".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]"
-                "[not(ancestor::*[@id='comments'])]/@content"
-            )
-            if found := next(filter(None, map(utc, dates)), None):
-                return found
-        return super().published(tree, url)
-
-    def site_name(self, tree: HtmlElement, url: str) -> str | None:
-        names = tree.xpath("//*[@id='site-name']//a//text() | //*[@id='site-name']/text()")
-        return " ".join("".join(names).split()) or super().site_name(tree, url)
-
-    def comments_status(self, tree: HtmlElement, url: str) -> str:
-        return "html"  # Drupal 7 renders its threads server-side
-
     def permalink_comment_id(self, url: str) -> str | None:
         m = _COMMENT_PATH.match(urlsplit(url).path)
         return m.group(1) if m else None
 
-    def page_number(self, tree: HtmlElement, url: str) -> int:
-        current = tree.xpath(
+    def article_key(self, page: Page) -> str:
+        return _with_page(self.canonical_url(page), 0)
+
+    def page_number(self, page: Page) -> int:
+        current = page.tree.xpath(
             f"//*[@id='comments']//ul[{has_class('pager')}]/li[{has_class('pager-current')}]"
             f" | //*[@id='comments']/following-sibling::*//ul[{has_class('pager')}]"
             f"/li[{has_class('pager-current')}]"
@@ -146,17 +145,40 @@ class Drupal7(Platform):
             text = current[0].text_content().strip().split()[0] if current[0].text_content().strip() else ""
             if text.isdigit():
                 return int(text) - 1
-        return _page_of(url)
+        return _page_of(page.url)
 
-    def parse(self, tree: HtmlElement, url: str) -> list[Comment]:
+
+class Drupal7Thread(ThreadParser):
+    thread_xpath = "//*[@id='comments']"
+
+    def article(self, page: Page) -> ArticleMeta:
+        meta = super().article(page)
+        node = _node(page)
+        if node:  # RDF module: the node's submitted line carries dc:date
+            dates = node[0].xpath(
+                ".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]"
+                "[not(ancestor::*[@id='comments'])]/@content"
+            )
+            meta.published = next(filter(None, map(utc, dates)), None) or meta.published
+        names = page.tree.xpath("//*[@id='site-name']//a//text() | //*[@id='site-name']/text()")
+        meta.site_name = " ".join("".join(names).split()) or meta.site_name
+        return meta
+
+    def comments_status(self, page: Page) -> str:
+        return "html"  # Drupal 7 renders its threads server-side: no comments is a real 0
+
+    def parse(self, page: Page) -> list[Comment]:
         """Drupal 7 comments: ids from anchors/RDFa, parents from `sioc:reply_of`, else nesting.
 
         Replies sit in the `div.indented` that follows their parent, so nesting gives the
         parent within one page; the first replies on a later page have theirs on another
         page, which only the RDF module's `sioc:reply_of` names.
         """
+        if (cached := page.memo.get("drupal7.comments")) is not None:
+            return cached
+        url = page.url
         out: list[Comment] = []
-        nodes = tree.xpath(f"//div[{has_class('comment')}][ancestor::*[@id='comments'] or @about]")
+        nodes = page.tree.xpath(_COMMENTS)
         last_at_level: dict[int, str] = {}
         for order, node in enumerate(nodes):
             cid = self._comment_id(node)
@@ -182,6 +204,7 @@ class Drupal7(Platform):
                 order=order,
                 parent_known=known,
             ))
+        page.memo["drupal7.comments"] = out
         return out
 
     @staticmethod
@@ -252,4 +275,4 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-PLATFORM = Drupal7()
+PLATFORMS = (Platform("drupal7", Drupal7Hints(), Drupal7Thread()),)

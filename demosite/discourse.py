@@ -19,8 +19,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.demosite.content import Article, Block, Comment, Site
-from crawler.demosite.drupal7 import Page, esc
+from demosite.content import Article, Block, Comment, Site
+from demosite.toolkit import Page, esc
 
 POSTS_PER_PAGE = 20  # TopicView.chunk_size
 GENERATOR = "Discourse 3.2.1 - https://github.com/discourse/discourse version 9c1b4e0c2e8f3d6a"

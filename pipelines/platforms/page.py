@@ -1,0 +1,163 @@
+"""One fetched or archived HTML page, analysed at most once whoever asks.
+
+The spider builds a Page from a Scrapy response (its already parsed tree), publishing builds
+one from a WARC record's decoded HTML. Every platform's hints and thread parser read the same
+Page: the signals, the JSON-LD and the article evidence are computed on first use and kept.
+
+JSON-LD is read here rather than with extruct: extruct's loader lets one malformed script
+abort the whole page and matches only the exact `type="application/ld+json"`; real pages
+write `application/ld+json; charset=utf-8`, wrap scripts in `<!-- -->` or CDATA, and break
+one script of five.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+from .base import Signals, signals
+
+# huge_tree: libxml2 stops at a nesting depth of 256 without it (2048 with it) and drops the
+# rest of the page, comments included; its other limits guard sizes DATASET_MAX_PAGE_BYTES caps.
+PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_doctype=False,
+                              huge_tree=True)
+_LD = etree.XPath(
+    "//script[starts-with(translate(normalize-space(@type), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+    " 'abcdefghijklmnopqrstuvwxyz'), 'application/ld+json')]")
+_ITEMTYPES = etree.XPath("//*[@itemscope]/@itemtype", smart_strings=False)
+_JS_COMMENT_LINE = re.compile(r"^\s*//.*$", re.MULTILINE)
+
+# What a page is when it is one article: schema.org's CreativeWork types news sites, blogs and
+# forums use for one story or one topic.
+ARTICLE_TYPES = frozenset({
+    "Article", "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "ReviewNewsArticle", "BackgroundNewsArticle", "AskPublicQuestion", "LiveBlogPosting",
+    "BlogPosting", "SocialMediaPosting", "DiscussionForumPosting", "TechArticle",
+    "ScholarlyArticle", "Report", "SatiricalArticle", "Review",
+})
+
+
+def schema_types(value: Any) -> set[str]:
+    """schema.org type names, whatever the prefix: "Comment", "schema:Comment", "https://schema.org/Comment"."""
+    values = value if isinstance(value, list) else str(value or "").split()
+    return {re.split(r"[/:#]", str(v).rstrip("/"))[-1] for v in values}
+
+
+def walk(data: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON value, depth first, parents before children."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+
+
+def _unwrap(text: str) -> str:
+    """A script's JSON without the `<!-- -->` or CDATA wrapping some CMSs put around it."""
+    text = text.strip()
+    for start, end in (("<!--", "-->"), ("<![CDATA[", "]]>"), ("//<![CDATA[", "//]]>")):
+        if text.startswith(start):
+            text = text.removeprefix(start).removesuffix(end).strip()
+    return text
+
+
+class Page:
+    """URL, lxml tree and what is derived from them, each at most once."""
+
+    def __init__(self, url: str, tree: HtmlElement, *, cut_deep: bool = False) -> None:
+        self.url = url
+        self.tree = tree
+        self.cut_deep = cut_deep  # libxml2 stopped at MAX_DEPTH: the end of the page is missing
+        self.memo: dict[str, Any] = {}  # a platform's own per-page findings (posts, story rows)
+
+    @classmethod
+    def parse(cls, url: str, html: str) -> Page | None:
+        """None when lxml finds no document in it."""
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=PARSER)
+        if tree is None:
+            return None
+        cut = any("Excessive depth" in e.message for e in PARSER.error_log)
+        return cls(url, tree, cut_deep=cut)
+
+    @classmethod
+    def from_response(cls, response: Any) -> Page:
+        """The tree Scrapy's selector already parsed."""
+        return cls(response.url, response.selector.root)
+
+    @cached_property
+    def signals(self) -> Signals:
+        return signals(self.tree)
+
+    @cached_property
+    def jsonld(self) -> tuple[dict[str, Any], ...]:
+        """Every JSON-LD object of the page (top-level, @graph members and nested ones), in
+        document order; scripts that do not parse are skipped one by one."""
+        nodes: list[dict[str, Any]] = []
+        for script in _LD(self.tree):
+            text = _unwrap(script.text or "")
+            for attempt in (text, _JS_COMMENT_LINE.sub("", text)):
+                try:
+                    nodes.extend(walk(json.loads(attempt, strict=False)))
+                    break
+                except (ValueError, RecursionError):
+                    continue
+        return tuple(nodes)
+
+    @cached_property
+    def meta(self) -> dict[str, str]:
+        """`<meta property|name=... content=...>`, first of each, names in lower case."""
+        found: dict[str, str] = {}
+        for el in self.tree.iter("meta"):
+            key = (el.get("property") or el.get("name") or "").strip().lower()
+            content = (el.get("content") or "").strip()
+            if key and content and key not in found:
+                found[key] = content
+        return found
+
+    @cached_property
+    def article_evidence(self) -> str | None:
+        """Why this page is one article, by the machine-readable signs sites give (og:type,
+        schema.org types in JSON-LD or microdata, one `<article>` with a heading and a time),
+        or None. An index page listing many articles as `<article>` cards gives None."""
+        if self.meta.get("og:type", "").lower() in ("article", "og:article", "blog", "news"):
+            return f"og:type={self.meta['og:type']}"
+        typed = [(min(found), node) for node in self.jsonld
+                 if (found := schema_types(node.get("@type")) & ARTICLE_TYPES)
+                 and (node.get("headline") or node.get("name") or node.get("articleBody"))]
+        if len({repr(node.get("headline") or node.get("name")) for _, node in typed}) == 1:
+            return f"json-ld:{typed[0][0]}"  # one story (an index lists several)
+        items = [found for itemtype in _ITEMTYPES(self.tree)
+                 if (found := schema_types(itemtype) & ARTICLE_TYPES)]
+        if len(items) == 1:
+            return f"microdata:{min(items[0])}"
+        articles = [a for a in self.tree.iter("article") if a.find(".//time[@datetime]") is not None
+                    and a.find(".//h1") is not None]
+        if len(articles) == 1 and len(list(self.tree.iter("article"))) <= 3:
+            return "article+h1+time"
+        return None
+
+    @cached_property
+    def headline(self) -> str | None:
+        """The article's own headline, never the `<title>` with the site's name: JSON-LD
+        `headline`, `og:title`, `twitter:title`, the one `h1`."""
+        for node in self.jsonld:
+            if schema_types(node.get("@type")) & ARTICLE_TYPES:
+                if isinstance(node.get("headline"), str) and node["headline"].strip():
+                    return " ".join(node["headline"].split())
+        for key in ("og:title", "twitter:title"):
+            if value := self.meta.get(key):
+                return " ".join(value.split())
+        h1s = [" ".join(h.text_content().split()) for h in self.tree.iter("h1")]
+        h1s = [h for h in h1s if h]
+        return h1s[0] if len(h1s) == 1 else None
+

@@ -1,0 +1,93 @@
+"""The Page every platform reads: article evidence, headline, JSON-LD read once and robustly."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import lxml.html
+import pytest
+
+from pipelines.platforms import GENERIC, Page
+from pipelines.platforms.base import published
+
+URL = "https://news.example/2024/05/06/bridge-reopens"
+
+
+def page(html: str, url: str = URL) -> Page:
+    return Page(url, lxml.html.document_fromstring(html))
+
+
+def ld(*objects: object, type_: str = "application/ld+json") -> str:
+    return "".join(f'<script type="{type_}">{json.dumps(o)}</script>' for o in objects)
+
+
+STORY = {"@context": "https://schema.org", "@type": "NewsArticle",
+         "headline": 'Bridge "finally" reopens', "datePublished": "2024-05-06T08:00:00+02:00"}
+
+
+@pytest.mark.parametrize(("head", "body", "reason"), [
+    ('<meta property="og:type" content="article">', "", "og:type=article"),
+    (ld(STORY), "", "json-ld:NewsArticle"),
+    (ld({"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, STORY]}), "",
+     "json-ld:NewsArticle"),
+    (ld({**STORY, "@type": ["BlogPosting", "Thing"]}), "", "json-ld:BlogPosting"),
+    ("", '<div itemscope itemtype="https://schema.org/DiscussionForumPosting"><h1>Q</h1></div>',
+     "microdata:DiscussionForumPosting"),
+    ("", '<article><h1>Bridge reopens</h1><time datetime="2024-05-06">May 6</time><p>x</p></article>',
+     "article+h1+time"),
+])
+def test_an_article_says_so_in_machine_readable_form(head, body, reason):
+    assert page(f"<html><head>{head}</head><body>{body}</body></html>").article_evidence == reason
+
+
+def card(n: int) -> str:
+    return (f'<article class="card"><a href="/2024/05/0{n % 9 + 1}/story-{n}"><h2>Story {n}</h2></a>'
+            f'<time datetime="2024-05-0{n % 9 + 1}T10:00:00Z">May</time></article>')
+
+
+@pytest.mark.parametrize("html", [
+    # a homepage: many article cards, each with a heading and a time
+    "<html><body><h1>The Daily Example</h1>" + "".join(card(n) for n in range(12)) + "</body></html>",
+    # a section page stating its listed stories in JSON-LD: several headlines, not one story
+    "<html><head>" + ld(*({**STORY, "headline": f"Story {n}"} for n in range(3))) + "</head></html>",
+    # microdata teasers
+    "<html><body>" + "".join('<div itemscope itemtype="http://schema.org/BlogPosting">x</div>'
+                             for _ in range(4)) + "</body></html>",
+    '<html><head><meta property="og:type" content="website"></head><body><h1>About us</h1></body></html>',
+])
+def test_index_and_other_pages_are_not_articles(html):
+    found = page(html, "https://news.example/")
+    assert found.article_evidence is None
+    assert not GENERIC.hints.is_article(found)
+
+
+def test_the_headline_is_the_articles_own_never_the_title_with_the_site_name():
+    html = ("<html><head><title>Bridge &quot;finally&quot; reopens | Example.de</title>"
+            '<meta property="og:title" content="Bridge reopens - Example">' + ld(STORY)
+            + "</head><body><h1>Bridge</h1></body></html>")
+    assert page(html).headline == 'Bridge "finally" reopens'  # JSON-LD first, quotes kept
+    assert page('<html><head><title>T | Site</title><meta property="og:title" '
+                'content="He said &quot;no&quot; twice"></head></html>').headline == 'He said "no" twice'
+    assert page("<html><head><title>T | Site</title></head><body><h1> One  headline </h1>"
+                "</body></html>").headline == "One headline"
+    # two h1s (site logo and story): no guess
+    assert page("<html><body><h1>Site</h1><h1>Story</h1></body></html>").headline is None
+
+
+def test_json_ld_is_read_whatever_the_wrapping_and_one_bad_script_costs_only_itself():
+    html = ("<html><head>"
+            '<script type="application/ld+json">{"@type": "Organization", broken</script>'
+            + ld(STORY, type_="application/ld+json; charset=utf-8")
+            + '<script type="application/ld+json"><!--\n{"@type": "WebSite", "name": "Ex"}\n--></script>'
+            + '<script type="application/ld+json">\n// generated\n{"@type": "BreadcrumbList"}</script>'
+            + "</head></html>")
+    found = page(html)
+    assert [n["@type"] for n in found.jsonld] == ["NewsArticle", "WebSite", "BreadcrumbList"]
+    assert found.jsonld is found.jsonld  # read once
+
+
+def test_published_is_the_articles_time_not_a_comments():
+    comment = {"@type": "Comment", "datePublished": "2024-05-07T00:00:00Z", "text": "x"}
+    html = "<html><head>" + ld(comment, STORY) + "</head></html>"
+    assert published(page(html)) == datetime(2024, 5, 6, 6, 0, tzinfo=timezone.utc)
