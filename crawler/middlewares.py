@@ -13,8 +13,9 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy import Request, Spider, signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
 
     from scrapy.crawler import Crawler
-    from scrapy.http import Request, Response
+    from scrapy.http import Response
     from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
@@ -367,3 +368,20 @@ class ResponseReleaseMiddleware:
 def _drop_selector(response: Response) -> None:
     if getattr(response, "_cached_selector", None) is not None:
         response._cached_selector = None  # type: ignore[attr-defined]
+
+
+class OffsiteRedirectMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite filter, saying which redirect left the crawl's sites: the redirect
+    is archived as it came, the page it points to is not fetched, and an archivist reading the
+    log sees where the site sent the crawler (Scrapy logs offsite requests once per domain, at
+    DEBUG)."""
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        try:
+            super().process_request(request)
+        except IgnoreRequest:
+            if redirects := request.meta.get("redirect_urls"):
+                self.stats.inc_value("thread/offsite_redirects")
+                logger.info("Redirect from %s leaves the crawl's sites, not followed: %s",
+                            redirects[0], request.url)
+            raise

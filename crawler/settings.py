@@ -27,6 +27,9 @@ THREAD_RETRY_AFTER_MAX = 600
 # grows one per hop, so DEPTH_LIMIT only backs those caps up.
 THREAD_MAX_THREAD_PAGES = 500
 THREAD_MAX_INDEX_PAGES = 20
+# On a site no platform knows, discovery pages (section pages, the feeds a page names, the
+# sitemaps robots.txt names) are followed at most this many hops from the seed.
+THREAD_DISCOVERY_DEPTH = 2
 DEPTH_LIMIT = 600
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # cut, and the head archived (TruncateOversizeMiddleware)
 # A response cut short by the server is archived (WARC-Truncated: disconnect), not dropped.
@@ -56,6 +59,8 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.handlers.ReasonKeepingHTTP11DownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.OffsiteRedirectMiddleware": 50,  # Scrapy's, naming offsite redirects
     "crawler.middlewares.RetryAfterMiddleware": 545,  # next to RetryMiddleware (550)
     "crawler.middlewares.TruncateOversizeMiddleware": 950,
     "crawler.middlewares.BytesInFlightMiddleware": 960,  # the last gate before the download

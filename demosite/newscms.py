@@ -432,9 +432,11 @@ class NewsCms:
 
         first, role = s.articles[0], {a.role: base + self.path(a) for a in s.articles}
         fp, on_home = self.path(first), set(self.home)
-        unwanted = ["/page/2", *(f"/tag/{slug(t)}" for t in TRENDING), SEARCH_LINK, "/login", *STATIC,
+        unwanted = [*(f"/tag/{slug(t)}" for t in TRENDING), SEARCH_LINK, "/login", *STATIC,
                     *dict.fromkeys(f"/author/{slug(a.author.name)}" for a in self.home)]
-        pages = ["/", "/robots.txt", "/feeds/latest.rss", *self.sitemaps()]
+        # "More stories" is the homepage's own pager: older stories on /page/2, and the first
+        # page listing nothing new (/page/3) ends the walk; /page/4 on is never needed
+        pages = ["/", "/page/2", "/page/3", "/robots.txt", "/feeds/latest.rss", *self.sitemaps()]
         for sec, listing in self.sections.items():
             pages += [f"/{sec}/" + f"?page={n}" * (n > 1) for n in range(1, len(listing) + 1)]
             pages.append(f"/{sec}/feed.atom")
@@ -449,7 +451,7 @@ class NewsCms:
                 "offsite_in_sitemap": other_host(base) + MIRROR_PATH,
             },
             "traps": [base + t for t in (
-                *unwanted, f"/tag/{slug(tag_of(first))}", f"{fp}?sort=newest",
+                *unwanted, "/page/4", f"/tag/{slug(tag_of(first))}", f"{fp}?sort=newest",
                 f"{fp}?replyto={first.thread()[0].cid}", f"/comments/{first.thread()[0].cid}/report",
                 f"/login?next={quote(fp, safe='')}%23reply")],
             "robots_disallowed": [base + p for p in ROBOTS_DISALLOW],

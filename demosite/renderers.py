@@ -20,9 +20,6 @@ RENDERERS = {
     "schemaorg": "demosite.schemaorg:SchemaOrg",
     "newscms": "demosite.newscms:NewsCms",
 }
-# Seeded with the homepage only: a crawl finds their articles by discovery alone (section pages
-# and their pagers, the sitemaps robots.txt names, the feeds a <head> names).
-HOMEPAGE_SEEDED = frozenset({"newscms"})
 
 
 def renderer(name: str) -> Any:

@@ -113,22 +113,18 @@ def run_crawl(warc_dir: Path, *args: str, cwd: Path | None = None, timeout: floa
 
 @dataclass
 class MeasuredCrawl(CrawlResult):
-    peak_rss: int  # bytes: ru_maxrss of the crawl process (the largest of it and its reaped children)
+    peak_rss: int  # bytes: the crawl process's high-water mark (and its children's)
 
 
 def measured_crawl(warc_dir: Path, *args: str) -> MeasuredCrawl:
-    """run_crawl's command line, its peak RSS read from wait4()."""
+    """run_crawl's command line, its peak RSS measured inside it (tests/peak_rss.py)."""
     warc_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = warc_dir.parent / f"{warc_dir.name}.log"
+    rss_path = warc_dir.parent / f"{warc_dir.name}.rss"
+    python, _, module, *rest = crawl_command(warc_dir, *args)
+    cmd = [python, str(Path(__file__).with_name("peak_rss.py")), str(rss_path), module, *rest]
     with log_path.open("w") as log:  # a file, not a pipe: nobody reads while we wait
-        proc = subprocess.Popen(crawl_command(warc_dir, *args), stdout=log, stderr=log,
-                                cwd=warc_dir.parent, env=CRAWL_ENV)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return MeasuredCrawl(proc.returncode, log_path.read_text(), warc_dir,
-                         usage.ru_maxrss * 1024)  # KiB on Linux
+        proc = subprocess.run(cmd, stdout=log, stderr=log, cwd=warc_dir.parent, env=CRAWL_ENV,
+                              check=False)
+    peak = int(rss_path.read_text()) if rss_path.exists() else 0
+    return MeasuredCrawl(proc.returncode, log_path.read_text(), warc_dir, peak)

@@ -29,6 +29,7 @@ import html
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -242,7 +243,62 @@ def _comment(h: _Handler, path: str, q: dict[str, str]) -> None:
     h.send_body(b"<html><body><p>A comment's own page.</p></body></html>")
 
 
+# -- discovery bombs: sitemaps, feeds and index pages that must cost bounded time and memory --
+
+SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+                    for i in range(1, 10)) + "]>\n")
+_GZIP_BOMB: list[bytes] = []
+
+
+def gzip_bomb(size: int = 200 << 20) -> bytes:
+    """A sitemap header and `size` bytes of whitespace, gzipped: ~200 KB on the wire."""
+    if not _GZIP_BOMB:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+        parts = [packer.compress(f"<urlset {SITEMAP_NS}>".encode())]
+        block = b" " * (1 << 20)
+        parts += [packer.compress(block) for _ in range(size >> 20)]
+        _GZIP_BOMB.append(b"".join([*parts, packer.flush()]))
+    return _GZIP_BOMB[0]
+
+
+def _bombs(h: _Handler, path: str, q: dict[str, str]) -> None:
+    name = path.removeprefix("/bombs/")
+    xml = "application/xml"
+    if name == "sitemap.xml.gz":
+        h.send_body(gzip_bomb(), ctype="application/x-gzip")
+    elif name == "laughs-sitemap.xml":
+        h.send_body((LAUGHS + f"<urlset {SITEMAP_NS}><url><loc>{h.server.url('/article')}&lol9;</loc>"
+                     "</url></urlset>").encode(), ctype=xml)
+    elif name == "laughs-feed.rss":
+        h.send_body((LAUGHS + "<rss><channel><item><title>&lol9;</title><link>"
+                     f"{h.server.url('/article')}</link></item></channel></rss>").encode(), ctype=xml)
+    elif name == "many-sitemap.xml":  # 100,000 entries, all on a host the crawl does not cover
+        entries = "".join(f"<url><loc>http://elsewhere.invalid/story/{i}</loc></url>" for i in range(100_000))
+        h.send_body(f"<urlset {SITEMAP_NS}>{entries}</urlset>".encode(), ctype=xml)
+    elif name == "huge-sitemap.xml":  # 60 MB, the sitemaps.org limit is 50 MB
+        pad = "<!-- " + "x" * (1 << 20) + " -->"
+        h.send_body((f"<urlset {SITEMAP_NS}>" + pad * 60 + "</urlset>").encode(), ctype=xml)
+    elif name.startswith("index"):  # a sitemap index naming itself and a next index, forever
+        n = int(q.get("n", "0"))
+        locs = (h.server.url(f"/bombs/index?n={n}"), h.server.url(f"/bombs/index?n={n + 1}"))
+        h.send_body((f"<sitemapindex {SITEMAP_NS}>"
+                     + "".join(f"<sitemap><loc>{html.escape(u)}</loc></sitemap>" for u in locs)
+                     + "</sitemapindex>").encode(), ctype=xml)
+    elif name == "links":  # an index page of 10,000 dated story links
+        links = "".join(f'<li><a href="/bombs/story/2024/05/06/story-number-{i}-of-many">Story {i}</a>'
+                        f"</li>" for i in range(int(q.get("n", "10000"))))
+        h.send_body(f"<html><body><h1>All stories</h1><ul>{links}</ul></body></html>".encode())
+    elif name == "leave":  # a redirect to another host
+        target = h.server.url("/bombs/offsite-target").replace("127.0.0.1", "localhost")
+        h.send_body(b"", status=302, headers=(("Location", target),))
+    else:
+        h.send_body(b"<html><body><p>Not found</p></body></html>", status=404)
+
+
 ROUTES: dict[str, Route] = {
+    "/bombs/": _bombs,
     "/article": _article,
     "/not-an-article": _not_an_article,
     "/pager/": _pager,

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import itertools
-import struct
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from lxml import etree
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
 
+from crawler import discovery
 from crawler.signals import fetch_failed
 from pipelines import platforms
 from pipelines.platforms import Page
@@ -28,7 +26,11 @@ if TYPE_CHECKING:
 
 _FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF")
 _SITEMAP_ROOTS = (b"<urlset", b"<sitemapindex")
-_MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
+_MAX_SITEMAP_NESTING = 3  # sitemap indexes must not nest (sitemaps.org); some do, once
+# Request meta: the seed a request comes from, how its article was found (sitemap, feed,
+# links), how many discovery pages (sections, feeds, sitemaps) lie between it and the seed,
+# and how deep in sitemap indexes it is.
+_SEED, _VIA, _DEPTH, _SITEMAPS = "thread_seed", "thread_via", "thread_depth", "thread_sitemaps"
 
 
 def read_seeds(start_urls: str | None, seeds: str | None, log: Any) -> list[str]:
@@ -78,6 +80,10 @@ class ThreadSpider(Spider):
         # and 500 pages re-yielding 500 requests each is 250,000 requests to filter.
         self._thread_pages: set[str] = set()
         self._scope: dict[str, bool] = {}
+        self.discovery_depth = 2
+        self._robots_seen: set[str] = set()
+        self._listed: set[str] = set()  # article links index pages gave (at most 100,000 kept)
+        self._found: dict[str, Counter[str]] = {u: Counter() for u in self.seed_urls}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -85,42 +91,32 @@ class ThreadSpider(Spider):
         s = crawler.settings
         spider.max_thread_pages = s.getint("THREAD_MAX_THREAD_PAGES", spider.max_thread_pages)
         spider.max_index_pages = s.getint("THREAD_MAX_INDEX_PAGES", spider.max_index_pages)
+        spider.discovery_depth = s.getint("THREAD_DISCOVERY_DEPTH", spider.discovery_depth)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.seed_urls:
-            yield Request(url, callback=self.parse_seed, errback=self.seed_failed)
+            yield Request(url, callback=self.parse_seed, errback=self.seed_failed,
+                          meta={_SEED: url, _DEPTH: 0})
 
     # -- callbacks ---------------------------------------------------------------------------
 
     def parse_seed(self, response: Response, index_page: int = 0) -> Iterator[Request]:
-        """A seed may be an article, an index page, a feed or a sitemap (index)."""
-        body = self._xml_body(response)
-        head = _sniff(body) if body is not None else b""
+        """A seed (or a page found from one) may be an article, an index or section page, a
+        feed or a sitemap (index): whatever it is, it is read as such."""
+        body = response.body
+        head = b"<urlset" if body[:2] == b"\x1f\x8b" else _sniff(body)  # .xml.gz: a sitemap
         while head.startswith((b"<?", b"<!--")):  # XML declaration, stylesheet PIs, comments
             end = b"?>" if head.startswith(b"<?") else b"-->"
             if (at := head.find(end)) < 0:
                 break
             head = head[at + len(end) :].lstrip()
         if head.startswith(_SITEMAP_ROOTS):
-            yield from self._from_sitemap(response, body or b"")
-        elif head.startswith(_FEED_ROOTS):
-            yield from self._from_feed(response, body or b"")
+            yield from self._from_sitemap(response)
+        elif head.startswith(_FEED_ROOTS) or (head.startswith(b"{") and b"jsonfeed.org" in head):
+            yield from self._from_feed(response)
         elif isinstance(response, HtmlResponse):
-            page = Page.from_response(response)
-            hints = platforms.detect(page).hints
-            if _is_article(hints, page):
-                yield from self._article(page, hints, known=True)
-                return
-            links = hints.article_links(page)
-            self.logger.info(
-                "Index %s (%s): %d article links", response.url, hints.name, len(links)
-            )
-            yield from self._follow(hints, links, self.parse_article)
-            if index_page + 1 < self.max_index_pages:
-                for url in self._scoped(hints, hints.index_pages(page)):
-                    yield Request(url, callback=self.parse_seed, errback=self.failed,
-                                  cb_kwargs={"index_page": index_page + 1})
+            yield from self._from_page(response, index_page)
         else:
             self.crawler.stats.inc_value("thread/seeds_unusable")
             self.logger.warning(
@@ -129,24 +125,88 @@ class ThreadSpider(Spider):
                 response.url, response.headers.get("Content-Type", b"").decode("latin-1"),
             )
 
+    def _from_page(self, response: HtmlResponse, index_page: int) -> Iterator[Request]:
+        page = Page.from_response(response)
+        hints = platforms.detect(page).hints
+        if _is_article(hints, page):
+            yield from self._article(page, hints, response.meta, known=True)
+            return
+        depth = response.meta.get(_DEPTH, 0)
+        links = hints.article_links(page)
+        found = None
+        if not links:  # no platform lists articles here: the field's URL and card heuristics
+            found = discovery.page_links(page.tree, page.url)
+            links = found.articles
+        self.logger.info("Index %s (%s): %d article links%s", response.url, hints.name, len(links),
+                         f", {len(found.sections)} sections" if found and found.sections else "")
+        yield from self._follow(hints, links, self.parse_article, meta=self._via(response, "links"))
+        if depth == 0:  # a seed that is an index: the site's robots.txt names its sitemaps
+            yield from self._robots(response)
+        if depth < self.discovery_depth:  # feeds the page names in its head
+            feeds = discovery.feed_links(page.tree, page.url)
+            yield from self._follow(hints, feeds, self.parse_seed,
+                                    meta=self._via(response, "feed", depth + 1))
+        fresh = [u for u in links if u not in self._listed]
+        self._listed.update(fresh[:100_000 - len(self._listed)])
+        if index_page and not fresh:  # a pager with no end: a page listing nothing new ends it
+            self.logger.debug("Index %s lists no new article: its further pages not followed",
+                              response.url)
+        elif index_page + 1 < self.max_index_pages:
+            more = hints.index_pages(page) or (found.next_pages if found else [])
+            for url in self._scoped(hints, more):
+                yield Request(url, callback=self.parse_seed, errback=self.failed,
+                              cb_kwargs={"index_page": index_page + 1},
+                              meta=self._via(response, "links", depth))
+        if found and depth < self.discovery_depth:
+            yield from self._follow(hints, found.sections, self.parse_seed,
+                                    meta=self._via(response, "links", depth + 1))
+
+    def _robots(self, response: Response) -> Iterator[Request]:
+        """Once per site: its robots.txt, for the `Sitemap:` lines (as SitemapSpider does)."""
+        parts = urlsplit(response.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._robots_seen:
+            return
+        self._robots_seen.add(origin)
+        yield Request(origin + "/robots.txt", callback=self.parse_robots, errback=self.failed,
+                      meta=self._via(response, "sitemap", 1))
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        if response.status != 200:
+            return
+        sitemaps = discovery.sitemaps_from_robots(response.body, response.url)
+        self.logger.info("robots.txt %s: %d sitemaps", response.url, len(sitemaps))
+        yield from self._follow(platforms.GENERIC.hints, sitemaps, self.parse_seed,
+                                meta=self._via(response, "sitemap", 1))
+
     def parse_article(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, HtmlResponse):
             self.logger.info("Not HTML, archived only: %s", response.url)
             return
         page = Page.from_response(response)
-        yield from self._article(page, platforms.detect(page).hints)
+        yield from self._article(page, platforms.detect(page).hints, response.meta)
 
-    def _article(self, page: Page, hints: platforms.Hints, *, known: bool = False
-                 ) -> Iterator[Request]:
+    def _article(self, page: Page, hints: platforms.Hints, meta: dict[str, Any], *,
+                 known: bool = False) -> Iterator[Request]:
         """`known`: the caller has already seen it is an article."""
         if not known and not _is_article(hints, page):
             self.logger.info("No article found at %s (%s)", page.url, hints.name)
             return
         self.crawler.stats.inc_value("thread/articles")
         self.crawler.stats.inc_value(f"thread/platform/{hints.name}")
+        via = meta.get(_VIA, "seed")
+        self.crawler.stats.inc_value(f"thread/articles_from/{via}")
+        self._found.setdefault(meta.get(_SEED, page.url), Counter())[via] += 1
         pages = self._bounded(hints.thread_pages(page), page.url)
         yield from self._follow(hints, pages, self.parse_thread_page, {"hops": 1})
         yield from self._follow(hints, hints.permalinks(page), self.parse_permalink)
+
+    def closed(self, reason: str) -> None:
+        """One line per seed: how many articles came from its sitemaps, feeds and links."""
+        for seed, found in self._found.items():
+            self.logger.info("Seed %s: %d articles (%d from sitemaps, %d from feeds, %d from links, "
+                             "%d seeds themselves)", seed, sum(found.values()), found["sitemap"],
+                             found["feed"], found["links"], found["seed"])
 
     def parse_thread_page(self, response: Response, hops: int = 1) -> Iterator[Request]:
         """Platforms that link only the next page ("More", "next", "continue this thread")
@@ -181,41 +241,41 @@ class ThreadSpider(Spider):
         self._thread_pages.update(new)
         return new
 
-    def _xml_body(self, response: Response) -> bytes | None:
-        body = response.body
-        if body[:2] == b"\x1f\x8b":  # a .xml.gz sitemap served as a file
-            try:
-                body = gunzip(body, max_size=_MAX_SITEMAP_BYTES)
-            except (OSError, EOFError, ValueError, struct.error) as exc:  # bad, cut, too big
-                self.logger.warning("Cannot gunzip %s: %s", response.url, exc)
-                return None
-        return body
+    def _from_sitemap(self, response: Response) -> Iterator[Request]:
+        listing = discovery.read_sitemap(response.body, response.url)
+        if listing.problem:
+            self.crawler.stats.inc_value("thread/discovery_problems")
+            self.logger.warning("Sitemap %s: %s", response.url, listing.problem)
+        self.logger.info("Sitemap %s (%s): %d entries%s", response.url, listing.kind,
+                         len(listing.entries), " (truncated)" if listing.truncated else "")
+        nesting = response.meta.get(_SITEMAPS, 0)
+        if listing.kind == "sitemapindex":
+            if nesting >= _MAX_SITEMAP_NESTING:  # indexes must not nest; a loop of them
+                self.logger.warning("Sitemap index %s is nested %d deep: not followed further",
+                                    response.url, nesting)
+                return
+            meta = {**self._via(response, "sitemap"), _SITEMAPS: nesting + 1}
+            yield from self._follow(platforms.GENERIC.hints, listing.urls, self.parse_seed, meta=meta)
+        else:
+            yield from self._follow(platforms.GENERIC.hints, listing.urls, self.parse_article,
+                                    meta=self._via(response, "sitemap"))
 
-    def _from_sitemap(self, response: Response, body: bytes) -> Iterator[Request]:
-        try:
-            sitemap = Sitemap(body)
-        except etree.XMLSyntaxError as exc:
-            self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
-            return
-        locs = [response.urljoin(entry["loc"].strip()) for entry in sitemap if entry.get("loc")]
-        self.logger.info("Sitemap %s (%s): %d entries", response.url, sitemap.type, len(locs))
-        callback = self.parse_seed if sitemap.type == "sitemapindex" else self.parse_article
-        yield from self._follow(platforms.GENERIC.hints, locs, callback)
+    def _from_feed(self, response: Response) -> Iterator[Request]:
+        listing = discovery.read_feed(response.body, response.url)
+        if listing.problem:
+            self.crawler.stats.inc_value("thread/discovery_problems")
+            self.logger.warning("Feed %s: %s", response.url, listing.problem)
+        self.logger.info("Feed %s (%s): %d entries", response.url, listing.kind, len(listing.entries))
+        yield from self._follow(platforms.GENERIC.hints, listing.urls, self.parse_article,
+                                meta=self._via(response, "feed"))
 
-    def _from_feed(self, response: Response, body: bytes) -> Iterator[Request]:
-        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-        root = etree.fromstring(body, parser=parser)
-        if root is None:
-            self.logger.warning("Unreadable feed %s", response.url)
-            return
-        links = root.xpath(
-            "//*[local-name()='item']/*[local-name()='link']/text()"
-            " | //*[local-name()='entry']/*[local-name()='link']"
-            "[not(@rel) or @rel='alternate']/@href"
-        )
-        self.logger.info("Feed %s: %d entries", response.url, len(links))
-        yield from self._follow(platforms.GENERIC.hints, [response.urljoin(str(x).strip()) for x in links],
-                                self.parse_article)
+    @staticmethod
+    def _via(response: Response, source: str, depth: int | None = None) -> dict[str, Any]:
+        """What a request found on this response carries: its seed, how articles were found
+        (sitemap, feed, links; the first way it was found counts), its discovery depth."""
+        meta = response.meta
+        return {_SEED: meta.get(_SEED, response.url), _VIA: source,
+                _DEPTH: meta.get(_DEPTH, 0) if depth is None else depth}
 
     def _in_scope(self, url: str) -> bool:
         """The seeds' hosts and their subdomains, as Scrapy's allowed_domains matches;
@@ -246,9 +306,11 @@ class ThreadSpider(Spider):
                 yield url
 
     def _follow(self, hints: platforms.Hints, urls: Iterable[str], callback: Any,
-                cb_kwargs: dict[str, Any] | None = None) -> Iterator[Request]:
+                cb_kwargs: dict[str, Any] | None = None, meta: dict[str, Any] | None = None
+                ) -> Iterator[Request]:
         for url in self._scoped(hints, urls):
-            yield Request(url, callback=callback, errback=self.failed, cb_kwargs=cb_kwargs)
+            yield Request(url, callback=callback, errback=self.failed, cb_kwargs=cb_kwargs,
+                          meta=meta)
 
     # -- errors --------------------------------------------------------------------------------
 

@@ -16,13 +16,15 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cached_property
+from itertools import islice
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .base import Signals, signals
+from .base import Signals, absolute, signals
 
 # huge_tree: libxml2 stops at a nesting depth of 256 without it (2048 with it) and drops the
 # rest of the page, comments included; its other limits guard sizes DATASET_MAX_PAGE_BYTES caps.
@@ -31,6 +33,10 @@ PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, default_do
 _LD = etree.XPath(
     "//script[starts-with(translate(normalize-space(@type), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
     " 'abcdefghijklmnopqrstuvwxyz'), 'application/ld+json')]")
+_HEADINGS = ("h1", "h2", "h3", "h4")
+_INDEX_CARDS = 3  # <article> cards linking elsewhere: an index page
+_INDEX_HEADINGS = 5  # h2-h4 headings linking elsewhere, for a page without <article>
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _ITEMTYPES = etree.XPath("//*[@itemscope]/@itemtype", smart_strings=False)
 _JS_COMMENT_LINE = re.compile(r"^\s*//.*$", re.MULTILINE)
 
@@ -126,24 +132,57 @@ class Page:
 
     @cached_property
     def article_evidence(self) -> str | None:
-        """Why this page is one article, by the machine-readable signs sites give (og:type,
-        schema.org types in JSON-LD or microdata, one `<article>` with a heading and a time),
-        or None. An index page listing many articles as `<article>` cards gives None."""
-        if self.meta.get("og:type", "").lower() in ("article", "og:article", "blog", "news"):
-            return f"og:type={self.meta['og:type']}"
-        typed = [(min(found), node) for node in self.jsonld
-                 if (found := schema_types(node.get("@type")) & ARTICLE_TYPES)
-                 and (node.get("headline") or node.get("name") or node.get("articleBody"))]
-        if len({repr(node.get("headline") or node.get("name")) for _, node in typed}) == 1:
-            return f"json-ld:{typed[0][0]}"  # one story (an index lists several)
-        items = [found for itemtype in _ITEMTYPES(self.tree)
-                 if (found := schema_types(itemtype) & ARTICLE_TYPES)]
+        """Why this page is ONE article, by the signs sites give, or None: `og:type=article`;
+        `json-ld:NewsArticle` (one article node, by headline); `microdata:Article` (one item of
+        an article type); `article+time` (the one <article> with a <time datetime> and a
+        heading that links nowhere else); `h1+time` (the page's one h1, of 3 words or more,
+        linking nowhere else, with a <time datetime> beside it). The structural signs are not
+        trusted on a page with several <article> cards or many heading links (an index), nor is
+        any sign on a site's root path (front pages that declare og:type=article exist)."""
+        parts = urlsplit(self.url)
+        if parts.path.strip("/") == "" and not parts.query:  # /?p=123 can be one
+            return None
+        if self.meta.get("og:type", "").lower() in ("article", "og:article"):
+            return "og:type=article"
+        found: dict[str, str] = {}
+        for node in self.jsonld:
+            if kinds := schema_types(node.get("@type")) & ARTICLE_TYPES:
+                ident = node.get("headline") or node.get("name") or node.get("@id") or node.get("url")
+                found.setdefault(json.dumps(ident, sort_keys=True, default=str), min(kinds))
+        if len(found) == 1:
+            return f"json-ld:{next(iter(found.values()))}"
+        items = [kinds for itemtype in _ITEMTYPES(self.tree)
+                 if (kinds := schema_types(itemtype) & ARTICLE_TYPES)]
         if len(items) == 1:
             return f"microdata:{min(items[0])}"
-        articles = [a for a in self.tree.iter("article") if a.find(".//time[@datetime]") is not None
-                    and a.find(".//h1") is not None]
-        if len(articles) == 1 and len(list(self.tree.iter("article"))) <= 3:
-            return "article+h1+time"
+        return self._structure()
+
+    def _structure(self) -> str | None:
+        """`article+time` or `h1+time`, unless the page is an index of cards."""
+        root, url = self.tree, self.url
+
+        def elsewhere(el: HtmlElement) -> bool:
+            """A link to another page inside `el`, or around it."""
+            hrefs = [x.get("href") for x in el.iter("a")]
+            hrefs += [x.get("href") for x in islice(el.iterancestors("a"), 1)]
+            return any(u != url for u in absolute(url, [h for h in hrefs if h]))
+
+        articles = list(root.iter("article"))
+        cards = sum(1 for art in articles if any(elsewhere(h) for h in art.iter(*_HEADINGS)))
+        if cards >= _INDEX_CARDS:
+            return None
+        dated = {art for art in articles if art.find(".//time[@datetime]") is not None and any(
+            not elsewhere(h) for h in art.iter("h1", "h2", "h3"))}  # a linked card's heading links
+        # one such article, counting those nested in it (comments with a heading) as part of it
+        if len([art for art in dated if not any(up in dated for up in art.iterancestors("article"))]) == 1:
+            return "article+time"
+        h1s = [h for h in root.iter("h1") if " ".join(h.itertext()).strip()]
+        if len(h1s) != 1 or elsewhere(h1s[0]) or len(_WORD.findall(" ".join(h1s[0].itertext()))) < 3:
+            return None
+        headings = sum(1 for h in root.iter("h2", "h3", "h4") if elsewhere(h))
+        near = [el for el in islice(h1s[0].iterancestors(), 3) if el.tag not in ("body", "html")]
+        if headings < _INDEX_HEADINGS and any(el.find(".//time[@datetime]") is not None for el in near):
+            return "h1+time"
         return None
 
     @cached_property

@@ -10,11 +10,11 @@ from datetime import datetime
 import pyarrow.parquet as pq
 import pytest
 
-from demosite.renderers import HOMEPAGE_SEEDED, RENDERERS
+from demosite.renderers import RENDERERS
 from tests.conftest import run_crawl, start_demo_site
 
 
-@pytest.mark.parametrize("platform", sorted(RENDERERS.keys() - HOMEPAGE_SEEDED))  # until discovery lands
+@pytest.mark.parametrize("platform", sorted(RENDERERS))
 def test_crawl_and_publish_recover_the_threads(platform, tmp_path):
     site = start_demo_site(tmp_path, "--platform", platform, "--slow-seconds", "0")
     try:
