@@ -1,5 +1,5 @@
 """Comment-thread accuracy per platform: crawl + publish each demo platform, score against its
-ground truth.
+ground truth; then discovery recall: the same site seeded with its homepage `/` only.
 
     python bench/accuracy.py [--platform NAME ...]
 
@@ -60,12 +60,14 @@ def token_f1(pred: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall) if overlap else 0.0
 
 
-def score(platform: str) -> dict[str, float]:
+def crawl_and_publish(platform: str, homepage: bool = False) -> tuple[dict, dict, dict]:
+    """(truth, articles by canonical URL, comments by (article URL, id)); seeded as the truth
+    says, or with the homepage only."""
     with tempfile.TemporaryDirectory(prefix=f"acc-{platform}-") as tmp_name:
         tmp = Path(tmp_name)
         server, truth = start(platform, tmp)
         try:
-            seeds = ",".join(truth["seeds"].values())
+            seeds = truth["base_url"] + "/" if homepage else ",".join(truth["seeds"].values())
             subprocess.run([sys.executable, "-m", "crawler", "crawl", "thread", "-a",
                             f"start_urls={seeds}", *FAST, "-s", f"WARC_DIR={tmp / 'warc'}"],
                            check=True, capture_output=True)
@@ -78,6 +80,11 @@ def score(platform: str) -> dict[str, float]:
                         str(tmp / "ds")], check=True, capture_output=True)
         articles = {a["canonical_url"]: a for a in rows(tmp / "ds", "articles")}
         comments = {(c["article_url"], c["comment_id"]): c for c in rows(tmp / "ds", "comments")}
+    return truth, articles, comments
+
+
+def score(platform: str) -> dict[str, float]:
+    truth, articles, comments = crawl_and_publish(platform)
     gold = {(a["url"], c["comment_id"]): c for a in truth["articles"] for c in a["comments"]}
     matched = [(gold[k], comments[k]) for k in gold.keys() & comments.keys()]
     precision = len(matched) / len(comments) if comments else float(not gold)
@@ -101,6 +108,8 @@ def score(platform: str) -> dict[str, float]:
         "position": sum(g["position"] == p["position"] for g, p in matched) / n,
         "text": sum(g["text"] == p["text"] for g, p in matched) / n,
         "body_f1": sum(bodies) / max(len(bodies), 1),
+        "title": sum((articles.get(a["url"]) or {}).get("title") == a["title"]
+                     for a in truth["articles"]) / max(len(truth["articles"]), 1),
         "leak_rate": leaks / max(len(truth["articles"]), 1),
     }
 
@@ -110,7 +119,7 @@ def main() -> None:
     ap.add_argument("--platform", action="append", choices=sorted(RENDERERS))
     args = ap.parse_args()
     cols = ["articles", "comments", "precision", "recall", "f1", "parent", "author", "time",
-            "depth", "position", "text", "body_f1", "leak_rate"]
+            "depth", "position", "text", "body_f1", "title", "leak_rate"]
     print("| platform | " + " | ".join(cols) + " |")
     print("|---|" + "---:|" * len(cols))
     for platform in args.platform or list(RENDERERS):
@@ -121,6 +130,21 @@ def main() -> None:
             continue
         cells = [v if isinstance(v, str) else f"{v:.3f}" for v in (s[c] for c in cols)]
         print(f"| {platform} | " + " | ".join(cells) + " |", flush=True)
+    print("\nDiscovery: seeded with the homepage `/` only\n")
+    print("| platform | articles found | recall | comments |")
+    print("|---|---:|---:|---:|")
+    for platform in args.platform or list(RENDERERS):
+        try:
+            truth, articles, comments = crawl_and_publish(platform, homepage=True)
+        except (RuntimeError, subprocess.CalledProcessError) as exc:
+            print(f"| {platform} | failed: {type(exc).__name__}: {str(exc)[:80]} |", flush=True)
+            continue
+        want = truth["articles"]
+        found = sum(a["url"] in articles for a in want)
+        gold = sum(len(a["comments"]) for a in want)
+        got = sum((a["url"], c["comment_id"]) in comments for a in want for c in a["comments"])
+        print(f"| {platform} | {found}/{len(want)} | {found / max(len(want), 1):.3f} | {got}/{gold} |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 from importlib import import_module  # noqa: E402
 
 from scrapy.crawler import Crawler  # noqa: E402
-from scrapy.http import HtmlResponse  # noqa: E402
+from scrapy.http import HtmlResponse, Request  # noqa: E402
 from scrapy.statscollectors import MemoryStatsCollector  # noqa: E402
 from scrapy.utils.project import get_project_settings  # noqa: E402
 
@@ -34,6 +34,7 @@ from crawler.spiders.thread import ThreadSpider  # noqa: E402
 from demosite import content  # noqa: E402
 from demosite.renderers import RENDERERS, renderer  # noqa: E402
 from pipelines import platforms  # noqa: E402
+from pipelines.platforms import Page  # noqa: E402
 
 KNOBS = ("COMMENTS_PER_PAGE", "PER_PAGE", "POSTS_PER_PAGE", "MAX_COMMENTS")
 
@@ -48,12 +49,12 @@ def one_page(platform: str, comments: int) -> tuple[str, bytes, int]:
     article = max(render.truth()["articles"], key=lambda a: a["comment_count"])
     parts = urlsplit(article["url"])
     body = render.lookup(parts.path + (f"?{parts.query}" if parts.query else "")).body
-    tree = HtmlResponse(article["url"], body=body, encoding="utf-8").selector.root
-    return article["url"], body, len(platforms.detect(tree, article["url"]).parse(tree, article["url"]))
+    page = Page.from_response(HtmlResponse(article["url"], body=body, encoding="utf-8"))
+    return article["url"], body, len(platforms.detect(page).thread.parse(page))
 
 
 def measure(url: str, body: bytes) -> tuple[float, float]:
-    response = HtmlResponse(url, body=body, encoding="utf-8")
+    response = HtmlResponse(url, body=body, encoding="utf-8", request=Request(url))
     start = time.perf_counter()
     _ = response.selector.root
     parse = time.perf_counter() - start

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from scrapy.crawler import Crawler
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.project import get_project_settings
 
@@ -39,7 +39,7 @@ def ratio(url: str, body: bytes, callback: Callable[[ThreadSpider], Callable]) -
     requests it yielded."""
     parse = []
     for _ in range(2):
-        response = HtmlResponse(url, body=body, encoding="utf-8")
+        response = HtmlResponse(url, body=body, encoding="utf-8", request=Request(url))
         start = time.perf_counter()
         _ = response.selector.root
         parse.append(time.perf_counter() - start)
