@@ -15,6 +15,7 @@ from lxml import etree
 
 from pipelines import platforms
 from pipelines.platforms import ArticleMeta, Comment, Page
+from pipelines.platforms.titles import without_site
 
 from .warc import Capture, HtmlDoc
 
@@ -118,7 +119,7 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
     platform = platforms.detect(page)
     hints, thread = platform.hints, platform.thread
     evidence = None
-    if not hints.is_article(page):
+    if platform is platforms.GENERIC or not hints.is_article(page):
         # Never drop an article: a page that says it is one keeps its row whatever the
         # platform's hints think (a custom theme, a layout the hints do not know).
         evidence = page.article_evidence
@@ -150,12 +151,20 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
         capture=cap, key=key, kind=kind, page=number, platform=platform.name,
         comments_status=thread.comments_status(page), comments=comments,
         threaded=thread.threaded,
-        meta=thread.article(page) if kind == "article" else None,
+        meta=_article_meta(page, thread) if kind == "article" else None,
         evidence=evidence,
         confirm=platform is platforms.GENERIC and evidence is None,
         thread_xpath=thread.thread_xpath,
         deep=kind == "article" and bool(_TOO_DEEP_FOR_DEFAULT(page.tree)),
     )
+
+
+def _article_meta(page: Page, thread: platforms.ThreadParser) -> ArticleMeta:
+    """What the platform states of the article, its title without the site's name."""
+    meta = thread.article(page)
+    meta.site_names = page.site_names
+    meta.title = without_site(meta.title, page.site_names)
+    return meta
 
 
 def add_body(doc: HtmlDoc, result: PageResult, tally: Tally) -> bool:
@@ -186,7 +195,7 @@ def merge_fields(meta: ArticleMeta | None, fields: dict[str, Any] | None) -> dic
     meta = meta or ArticleMeta()
     got = fields or {}
     return {
-        "title": meta.title or got.get("title"),
+        "title": meta.title or without_site(got.get("title"), meta.site_names),
         "author": meta.author or got.get("author"),
         "author_name": meta.author_name,
         "date": got.get("date") or (meta.published.date().isoformat() if meta.published else None),
@@ -219,16 +228,24 @@ def body_fields(doc: HtmlDoc, thread_xpath: str | None, *, deep: bool = False
     # (it copies it) for those, the one case where a page is parsed twice.
     if deep and (page := Page.parse(cap.url, doc.html)) is not None:
         source = page.tree
-    extracted = trafilatura.bare_extraction(
-        source,
-        url=cap.url,
-        include_comments=False,
-        with_metadata=True,
-        deduplicate=False,  # repeated boilerplate across pages must not blank a body
-        date_extraction_params={"max_date": cap.fetch_time[:10], "original_date": True,
-                                "extensive_search": True, "outputformat": "%Y-%m-%d"},
-        prune_xpath=thread_xpath or None,
-    )
+    def extract(prune: str | None) -> Any:
+        return trafilatura.bare_extraction(
+            source,
+            url=cap.url,
+            include_comments=False,
+            with_metadata=True,
+            deduplicate=False,  # repeated boilerplate across pages must not blank a body
+            date_extraction_params={"max_date": cap.fetch_time[:10], "original_date": True,
+                                    "extensive_search": True, "outputformat": "%Y-%m-%d"},
+            prune_xpath=prune,
+        )
+
+    extracted = extract(thread_xpath or None)
+    if thread_xpath and (extracted is None or not extracted.text):
+        # the thread's XPath took the body with it (a wrapper whose class says "comment"):
+        # better the body with its thread than no body
+        logger.info("%s: no text once the comment thread is pruned: read without pruning", cap.url)
+        extracted = extract(None)
     if extracted is None:
         return None
     fields = extracted.as_dict()

@@ -280,6 +280,7 @@ class ArticleMeta:
     site_name: str | None = None
     author_name: str | None = None  # a full name shown beside the username, if any
     language: str | None = None  # as the page declares it (<html lang>)
+    site_names: frozenset[str] = frozenset()  # what names the site: cut from any title
 
 
 def published(page: Page) -> datetime | None:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from . import titles as titles_of
 from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
 from .page import Page
 
@@ -221,7 +222,8 @@ class DiscourseThread(ThreadParser):
         meta = super().article(page)
         titles = [*_HEADLINE(page.tree), page.meta.get("og:title"),
                   *(h.text_content() for h in _H1(page.tree))]
-        meta.title = next(filter(None, map(_clean, titles)), None) or meta.title
+        meta.title = next(filter(None, map(_clean, titles)), None) or titles_of.headline(
+            page, from_title=False)  # never the <title>: "topic - category - forum"
         first = next((box for n, box in _posts(page) if n == 1), None)
         if first is not None:
             meta.author, meta.author_name = _author(first)

@@ -34,7 +34,9 @@ class GenericHints(Hints):
 
 class GenericThread(ThreadParser):
     # whatever calls itself a comment stays out of the article body
-    thread_xpath = "//*[contains(@class, 'comment') or contains(@id, 'comment')]"
+    # (never the page's wrappers, nor what holds the headline: `<body class="f_comment_on">`)
+    thread_xpath = ("//*[not(self::html or self::body or self::main)]"
+                    "[contains(@class, 'comment') or contains(@id, 'comment')][not(.//h1)]")
 
     def comments_status(self, page: Page) -> str:
         if self.parse(page):

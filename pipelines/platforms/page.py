@@ -24,6 +24,7 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from . import titles
 from .base import Signals, absolute, signals
 
 # huge_tree: libxml2 stops at a nesting depth of 256 without it (2048 with it) and drops the
@@ -187,16 +188,10 @@ class Page:
 
     @cached_property
     def headline(self) -> str | None:
-        """The article's own headline, never the `<title>` with the site's name: JSON-LD
-        `headline`, `og:title`, `twitter:title`, the one `h1`."""
-        for node in self.jsonld:
-            if schema_types(node.get("@type")) & ARTICLE_TYPES:
-                if isinstance(node.get("headline"), str) and node["headline"].strip():
-                    return " ".join(node["headline"].split())
-        for key in ("og:title", "twitter:title"):
-            if value := self.meta.get(key):
-                return " ".join(value.split())
-        h1s = [" ".join(h.text_content().split()) for h in self.tree.iter("h1")]
-        h1s = [h for h in h1s if h]
-        return h1s[0] if len(h1s) == 1 else None
+        """The article's own headline, never the `<title>` with the site's name (titles.py)."""
+        return titles.headline(self)
 
+    @cached_property
+    def site_names(self) -> frozenset[str]:
+        """What names the site (compared loosely): to cut it from any title."""
+        return titles.site_names(self)

@@ -70,3 +70,23 @@ def test_comments_status_says_why_there_are_no_rows():
     # a comment section whose blocks are incomplete: maybe a thread, not one we can read
     assert status(page(PAGE.replace("<p>Traffic is better already.</p>", ""))) == "unparsed"
     assert status(page("<html><body><article><h1>Bridge</h1><p>Text.</p></article></body></html>")) == "none"
+
+
+def test_an_article_whose_body_class_says_comment_keeps_its_row_and_text():
+    """A real site's `<body class="... f_comment_nofollow_on">`: the comment thread's XPath must not
+    take the whole page with it, and the page's own article sign is kept as its evidence."""
+    from pipelines.extraction.pages import Tally, extract_page
+    from pipelines.extraction.warc import Capture, HtmlDoc
+
+    story = " ".join(["The council approved the harbour plan after a long night of debate."] * 8)
+    html = ('<html><head><meta property="og:type" content="article"><title>Harbour plan | Example</title>'
+            '</head><body class="page f_comment_nofollow_on"><h1>Harbour plan approved</h1>'
+            f"<p>{story}</p><p>{story}</p></body></html>")
+    cap = Capture("x.warc.gz", "x.warc.gz", 0, 1, "<urn:uuid:1>", "https://example.com/news/harbour-plan",
+                  "2024-05-01T00:00:00Z")
+    tally = Tally()
+    result = extract_page(HtmlDoc(cap, html, "utf-8"), tally)
+    assert result is not None, tally.set_aside
+    assert (result.evidence, result.confirm) == ("og:type=article", False)
+    assert "harbour plan" in result.article["text"]
+    assert result.article["title"] == "Harbour plan approved"

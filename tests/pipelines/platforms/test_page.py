@@ -69,7 +69,7 @@ def test_the_headline_is_the_articles_own_never_the_title_with_the_site_name():
     assert page(html).headline == 'Bridge "finally" reopens'  # JSON-LD first, quotes kept
     assert page('<html><head><title>T | Site</title><meta property="og:title" '
                 'content="He said &quot;no&quot; twice"></head></html>').headline == 'He said "no" twice'
-    assert page("<html><head><title>T | Site</title></head><body><h1> One  headline </h1>"
+    assert page("<html><head><title>One headline | Site</title></head><body><h1> One  headline </h1>"
                 "</body></html>").headline == "One headline"
     # two h1s (site logo and story): no guess
     assert page("<html><body><h1>Site</h1><h1>Story</h1></body></html>").headline is None
@@ -91,3 +91,35 @@ def test_published_is_the_articles_time_not_a_comments():
     comment = {"@type": "Comment", "datePublished": "2024-05-07T00:00:00Z", "text": "x"}
     html = "<html><head>" + ld(comment, STORY) + "</head></html>"
     assert published(page(html)) == datetime(2024, 5, 6, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("head", "body", "want"), [
+    # the JSON-LD "headline" is a description the <title> does not name (an encyclopedia)
+    ('<title>New Zealand - Wikipedia</title><meta property="og:title" content="New Zealand - Wikipedia">'
+     + ld({"@type": "Article", "headline": "constitutional monarchy in Oceania",
+           "publisher": {"@type": "Organization", "name": "Wikimedia Foundation, Inc."}}),
+     "<h1>New Zealand</h1>", "New Zealand"),
+    # an SEO plugin writes the site's name into the JSON-LD headline itself
+    ("<title>Daily Deals: Controllers and More - IGN</title>"
+     + ld({"@type": "NewsArticle", "headline": "Daily Deals: Controllers and More - IGN",
+           "publisher": {"@type": "Organization", "name": "IGN"}}),
+     "<h1>Games</h1><h1>Entertainment</h1>", "Daily Deals: Controllers and More"),
+    # the h1 is the site's logo; the story's title is only in the head
+    ('<title>Babies Who Eat Peanuts Early May Avoid Allergy - WebMD</title>'
+     '<meta property="og:site_name" content="WebMD">', "<h1>Allergies Health Center</h1>",
+     "Babies Who Eat Peanuts Early May Avoid Allergy"),
+    # a section label beside the headline in og:title, the h1 alone
+    ('<title>Opinion | Republicans Are Following Trump - The New York Times</title>'
+     '<meta property="og:title" content="Opinion | Republicans Are Following Trump">',
+     "<h1>Republicans Are Following Trump</h1>", "Republicans Are Following Trump"),
+    # entities a CMS left escaped in its JSON-LD
+    ("<title>Brexit &#8216;deal&#8217; agreed | Example News</title>"
+     + ld({"@type": "NewsArticle", "headline": "Brexit &#8216;deal&#8217; agreed"}), "",
+     "Brexit \u2018deal\u2019 agreed"),
+    # nothing but a <title>: the host's own name cut from it
+    ("<title>Council votes on the budget | Zeitung.example</title>", "", "Council votes on the budget"),
+])
+def test_real_title_patterns(head, body, want):
+    found = Page("https://www.zeitung.example/2024/05/06/story", lxml.html.document_fromstring(
+        f"<html><head>{head}</head><body>{body}</body></html>"))
+    assert found.headline == want
