@@ -1,6 +1,6 @@
 """Publishing throughput: `threadwarc publish` with 1 and 2 workers against bare trafilatura.
 
-    python bench/publish.py [--runs 3] [--articles 16]
+    python bench/publish.py [--runs 3] [--articles 16] [--baseline CHECKOUT]
 
 Crawls the enlarged demo site once (one WARC file, and again rotated into many small files),
 then, interleaved over --runs rounds:
@@ -8,7 +8,9 @@ then, interleaved over --runs rounds:
     in this process): the article pages, the thread pages and every 10th permalink page;
   * `python -m crawler publish` with --workers 1 and --workers 2 (wall time, peak RSS of the
     largest process, from wait4);
-  * publish of the rotated copy, to show that memory does not grow with the number of files.
+  * publish of the rotated copy, to show that memory does not grow with the number of files;
+  * with --baseline (another checkout, e.g. `git worktree add /tmp/before REV`): that code's
+    publish of the same WARC, 1 and 2 workers, in the same rounds, and the ratios.
 Docs are the 2xx HTML responses in the archive. Medians are printed.
 """
 
@@ -73,11 +75,13 @@ def _bare(warc_dir: Path) -> None:
     print(len(pages), len(sample), time.perf_counter() - t0)
 
 
-def publish(warc_dir: Path, out: Path, workers: int) -> tuple[float, int]:
+def publish(warc_dir: Path, out: Path, workers: int, code: Path | None = None) -> tuple[float, int]:
+    """`code`: the checkout whose publish runs (its folder first on the import path)."""
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "crawler", "publish", str(warc_dir), "-o",
                              str(out), "--workers", str(workers), "-L", "WARNING"],
-                            stdout=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, cwd=code, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -91,6 +95,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--articles", type=int, default=16)
     ap.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--baseline", type=Path, help="another checkout to publish the same WARC with")
     args = ap.parse_args()
     if args.bare:
         _bare(args.bare)
@@ -119,6 +124,9 @@ def main() -> None:
                                         (f"publish, 2 workers, {files} files", "many", 2)):
                 wall, rss = publish(tmp / src, tmp / f"ds-{i}-{workers}-{src}", workers)
                 rows.setdefault(label, []).append((docs / wall, rss))
+                if args.baseline and src == "one":
+                    wall, rss = publish(tmp / src, tmp / f"base-{i}-{workers}", workers, args.baseline)
+                    rows.setdefault(f"baseline {label}", []).append((docs / wall, rss))
             print(f"run {i + 1}: " + ", ".join(f"{k}: {v[-1][0]:.0f} docs/s" for k, v in rows.items()),
                   flush=True)
     med = {k: (statistics.median(r for r, _ in v), statistics.median(m for _, m in v))
@@ -134,6 +142,9 @@ def main() -> None:
     print(f"2 workers vs 1: {two / one:.2f}x")
     print(f"peak RSS, 1 file vs {files} files: {med['publish, 2 workers'][1]} MB vs "
           f"{med[f'publish, 2 workers, {files} files'][1]} MB")
+    if args.baseline:
+        for label in ("publish, 1 worker", "publish, 2 workers"):
+            print(f"{label}: this code / {args.baseline}: {med[label][0] / med['baseline ' + label][0]:.2f}x")
 
 
 if __name__ == "__main__":
