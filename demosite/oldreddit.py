@@ -176,7 +176,7 @@ class OldReddit:
             if self.nid_of.get(cid) == a.nid and cid not in self.hidden:
                 key = f"{self.path[a.nid]}{m[2]}/"
                 return self.pages.get(key) or self._remember(target, page(self.thread(a, self.byc[cid])[0]))
-        if path in (f"/r/{SUB}/", f"/r/{SUB}"):
+        if path in (f"/r/{SUB}/", f"/r/{SUB}", "/"):  # the front page: the one subreddit's listing
             return self.pages[self.listing_target(0)]
         if re.fullmatch(r"/(login|register|submit|gold|message/compose/?|r/\w+/submit|user/[\w-]+/?)", path):
             return self._remember(target, page(self.shell("reddit.com: log in", LOGIN, "login-page")))

@@ -31,6 +31,7 @@ _MAX_SITEMAP_NESTING = 3  # sitemap indexes must not nest (sitemaps.org); some d
 # links), how many discovery pages (sections, feeds, sitemaps) lie between it and the seed,
 # and how deep in sitemap indexes it is.
 _SEED, _VIA, _DEPTH, _SITEMAPS = "thread_seed", "thread_via", "thread_depth", "thread_sitemaps"
+_ERRORS = list(range(400, 600))  # to the callback, not the errback (redirects still followed)
 
 
 def read_seeds(start_urls: str | None, seeds: str | None, log: Any) -> list[str]:
@@ -169,10 +170,10 @@ class ThreadSpider(Spider):
             return
         self._robots_seen.add(origin)
         yield Request(origin + "/robots.txt", callback=self.parse_robots, errback=self.failed,
-                      meta=self._via(response, "sitemap", 1))
+                      meta={**self._via(response, "sitemap", 1), "handle_httpstatus_list": _ERRORS})
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        if response.status != 200:
+        if response.status != 200:  # no robots.txt is no failure: nothing named there
             return
         sitemaps = discovery.sitemaps_from_robots(response.body, response.url)
         self.logger.info("robots.txt %s: %d sitemaps", response.url, len(sitemaps))

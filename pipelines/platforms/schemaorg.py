@@ -16,10 +16,23 @@ import lxml.html
 from lxml.etree import ParserError
 from lxml.html import HtmlElement
 
-from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .base import (
+    ArticleMeta,
+    Comment,
+    Hints,
+    Platform,
+    ThreadParser,
+    absolute,
+    block_text,
+    has_class,
+    join,
+    utc,
+)
 from .page import Page, schema_types
 
-_SCOPES = "//*[@itemscope][@itemtype]"
+# Items whose type names a comment (both types contain "Comment"): the exact check is in Python,
+# but only on these, not on every Person and ImageObject of a page of 10,000 comments.
+_SCOPES = "//*[@itemscope][contains(@itemtype, 'Comment')]"
 # Comment widgets whose thread a script fetches after the page loads: Disqus, Coral (Talk),
 # Facebook, Vuukle, OpenWeb (Spot.IM), Viafoura, Hyvor, Commento, Remark42, giscus, utterances.
 _EMBED = (
@@ -122,6 +135,8 @@ def _permalink(ref: Any, page: Page) -> str | None:
     """The comment's own URL when it is a page of its own, not an anchor on this one."""
     if not isinstance(ref, str) or ref.startswith("_:"):
         return None
+    if ref.startswith("#") or ref.startswith(page.url.partition("#")[0] + "#"):
+        return None  # an anchor on this page (most comments' url): no parsing needed
     target = next(absolute(page.url, [ref]), None)
     if target is None:
         return None
@@ -294,7 +309,7 @@ def _props(scope: HtmlElement) -> dict[str, list[HtmlElement]]:
 def _href(el: HtmlElement, url: str) -> str:
     """A URL property: href, itemid of a nested item, or content."""
     ref = el.get("href") or (el.get("itemid") if "itemscope" in el.attrib else None) or el.get("content")
-    return urljoin(url, ref.strip()) if ref else ""
+    return join(url, ref.strip()) if ref else ""
 
 
 def _text(el: HtmlElement) -> str:
