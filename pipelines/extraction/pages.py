@@ -134,9 +134,13 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
         # The article's own URL is its article page even where it shows the newest comments
         # page (WordPress' default); other pages after the first are thread pages.
         kind = "article" if number == 0 or urldefrag(url)[0] == key else "thread"
-    if platform is platforms.GENERIC and evidence is None and kind != "article":
-        tally.not_article(cap, "no-article-signs: no platform and no machine-readable article")
-        return None
+    if platform is platforms.GENERIC and evidence is None:
+        if kind != "article":
+            tally.not_article(cap, "no-article-signs: no platform and no machine-readable article")
+            return None
+        if why := page.listing:  # a homepage's pager, a section: what the spider followed
+            tally.not_article(cap, f"listing: {why}")
+            return None
     if page.cut_deep:
         logger.warning("%s@%d %s is nested deeper than %d elements: the text past that depth "
                        "is cut", cap.warc_file, cap.offset, url, MAX_DEPTH)

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from functools import cached_property
 from itertools import islice
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import lxml.html
+from courlan import is_navigation_page
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -158,19 +159,41 @@ class Page:
             return f"microdata:{min(items[0])}"
         return self._structure()
 
+    def _elsewhere(self, el: HtmlElement) -> bool:
+        """A link to another page inside `el`, or around it."""
+        hrefs = [x.get("href") for x in el.iter("a")]
+        hrefs += [x.get("href") for x in islice(el.iterancestors("a"), 1)]
+        return any(u != self.url for u in absolute(self.url, [h for h in hrefs if h]))
+
+    @cached_property
+    def _cards(self) -> int:
+        """`<article>` elements whose heading links to another page: an index's cards."""
+        return sum(1 for art in self.tree.iter("article")
+                   if any(self._elsewhere(h) for h in art.iter(*_HEADINGS)))
+
+    @cached_property
+    def listing(self) -> str | None:
+        """Why this page lists articles rather than being one (for a page with no article
+        sign): a navigation URL by courlan (tags, categories, authors, `/page/N`; the path
+        only, as `?p=123` is a WordPress post), a listing's `?page=N` (N > 1), or cards (2 or
+        more `<article>`s whose heading links elsewhere, or 1 on an og:type=website page). Not
+        `<link rel=next>` nor headings linking elsewhere: real articles have both (a
+        multi-page story, a wiki's sections)."""
+        parts = urlsplit(self.url)
+        if is_navigation_page(f"{parts.scheme}://{parts.netloc}{parts.path}"):
+            return "navigation URL"
+        if any(k in ("page", "paged") and v.isdigit() and int(v) > 1 for k, v in parse_qsl(parts.query)):
+            return "a listing's page"  # (?page=1 is in some sites' article URLs)
+        if self._cards >= 2 or (self._cards and self.meta.get("og:type", "").lower() == "website"):
+            return f"{self._cards} article card(s)"
+        return None
+
     def _structure(self) -> str | None:
         """`article+time` or `h1+time`, unless the page is an index of cards."""
-        root, url = self.tree, self.url
-
-        def elsewhere(el: HtmlElement) -> bool:
-            """A link to another page inside `el`, or around it."""
-            hrefs = [x.get("href") for x in el.iter("a")]
-            hrefs += [x.get("href") for x in islice(el.iterancestors("a"), 1)]
-            return any(u != url for u in absolute(url, [h for h in hrefs if h]))
-
+        root = self.tree
+        elsewhere = self._elsewhere
         articles = list(root.iter("article"))
-        cards = sum(1 for art in articles if any(elsewhere(h) for h in art.iter(*_HEADINGS)))
-        if cards >= _INDEX_CARDS:
+        if self._cards >= _INDEX_CARDS:
             return None
         dated = {art for art in articles if art.find(".//time[@datetime]") is not None and any(
             not elsewhere(h) for h in art.iter("h1", "h2", "h3"))}  # a linked card's heading links

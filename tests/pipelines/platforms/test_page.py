@@ -123,3 +123,22 @@ def test_real_title_patterns(head, body, want):
     found = Page("https://www.zeitung.example/2024/05/06/story", lxml.html.document_fromstring(
         f"<html><head>{head}</head><body>{body}</body></html>"))
     assert found.headline == want
+
+
+@pytest.mark.parametrize(("url", "html", "listing"), [
+    ("https://news.example/world/", "<html><body><h1>World</h1>" + card(1) + card(2) + "</body></html>",
+     "2 article card(s)"),
+    ("https://news.example/world/", '<html><head><meta property="og:type" content="website"></head>'
+     "<body><h1>World</h1>" + card(1) + "</body></html>", "1 article card(s)"),
+    ("https://news.example/tag/energy", "<html><body><p>x</p></body></html>", "navigation URL"),
+    ("https://news.example/page/3", "<html><body><p>No more stories.</p></body></html>", "navigation URL"),
+    ("https://news.example/markets/?page=2", "<html><body><p>x</p></body></html>", "a listing's page"),
+    # real articles: a story continued on a next page, an id and ?page=1 in the URL, a wiki's
+    # many section headings linking elsewhere, one related-story card
+    ("https://news.example/view.html?idx=8576&page=1", '<html><head><link rel="next" href="?page=2">'
+     "</head><body><h1>Story</h1>" + "<h2><a href='/wiki/x'>Section</a></h2>" * 30 + card(1)
+     + "</body></html>", None),
+    ("https://blog.example/?p=123", "<html><body><h1>Post</h1><p>x</p></body></html>", None),
+])
+def test_listings_are_told_from_articles(url, html, listing):
+    assert Page(url, lxml.html.document_fromstring(html)).listing == listing
