@@ -57,6 +57,7 @@ class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[Capture, str]] = field(default_factory=list)
     set_aside: list[tuple[Capture, str]] = field(default_factory=list)  # not articles, why
+    bodiless: list[tuple[Capture, str]] = field(default_factory=list)  # articles kept without text
 
     def fail(self, cap: Capture, reason: str) -> None:
         self.counts["extract/pages_failed"] += 1
@@ -67,18 +68,27 @@ class Tally:
         self.counts[f"extract/not_articles/{reason.split(':')[0]}"] += 1
         self.set_aside.append((cap, reason))
 
+    def no_body(self, cap: Capture, reason: str) -> None:
+        self.counts["extract/bodies_failed"] += 1
+        self.bodiless.append((cap, reason))
+
     def merge(self, other: Tally) -> None:
         self.counts.update(other.counts)
         self.failures += other.failures
         self.set_aside += other.set_aside
+        self.bodiless += other.bodiless
 
     def log(self) -> None:
         for cap, reason in self.failures:
             logger.warning("Skipped %s@%d %s: %s", cap.warc_file, cap.offset, cap.url, reason)
+        for cap, reason in self.bodiless:
+            logger.warning("No body for %s@%d %s (%s): the article keeps its row, without text",
+                           cap.warc_file, cap.offset, cap.url, reason)
         for cap, reason in self.set_aside:
             logger.info("Not an article: %s (%s)", cap.url, reason)
         self.failures.clear()
         self.set_aside.clear()
+        self.bodiless.clear()
 
 
 class PageTimeout(Exception):

@@ -134,19 +134,20 @@ class _Staging:
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
         self.db.executescript(
-            "CREATE TABLE pages (key TEXT, warc_file TEXT, offset INTEGER, data BLOB);"
+            # records are named by local path and offset: two inputs may share a file name
+            "CREATE TABLE pages (key TEXT, path TEXT, offset INTEGER, data BLOB);"
             "CREATE TABLE seen (url TEXT PRIMARY KEY) WITHOUT ROWID;"
             "CREATE TABLE deferred (url TEXT, data BLOB);"
             "CREATE TABLE todo (data BLOB);"  # article pages waiting for their body
-            "CREATE TABLE bodies (warc_file TEXT, offset INTEGER, data BLOB,"
-            " PRIMARY KEY (warc_file, offset)) WITHOUT ROWID;"
+            "CREATE TABLE bodies (path TEXT, offset INTEGER, data BLOB,"
+            " PRIMARY KEY (path, offset)) WITHOUT ROWID;"
         )
 
     def add(self, r: PageResult) -> None:
         self.note_seen(r)
         cap = r.capture
         self.db.execute("INSERT INTO pages VALUES (?, ?, ?, ?)",
-                        (r.key, cap.warc_file, cap.offset, pickle.dumps(r, protocol=5)))
+                        (r.key, cap.path, cap.offset, pickle.dumps(r, protocol=5)))
         if r.kind == "article" and r.article is None:  # its body: pass 2, over the workers
             job = _BodyJob(cap, r.thread_xpath, r.deep, r.confirm, r.meta)
             self.db.execute("INSERT INTO todo VALUES (?)", (pickle.dumps(job, protocol=5),))
@@ -163,7 +164,7 @@ class _Staging:
     def add_body(self, cap: Capture, fields: dict[str, Any] | None) -> None:
         """An article page's fields; None: it turned out to be no article."""
         self.db.execute("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
-                        (cap.warc_file, cap.offset, pickle.dumps(fields, protocol=5)))
+                        (cap.path, cap.offset, pickle.dumps(fields, protocol=5)))
 
     def defer(self, cap: Capture) -> None:
         self.db.execute("INSERT INTO deferred VALUES (?, ?)",
@@ -196,7 +197,7 @@ class _Staging:
         no article (pass 2 found no dated text where only that could tell) left out."""
         rows = self.db.execute(
             "SELECT p.key, p.data, b.data IS NOT NULL, b.data FROM pages p LEFT JOIN bodies b"
-            " ON b.warc_file = p.warc_file AND b.offset = p.offset ORDER BY p.key, p.rowid")
+            " ON b.path = p.path AND b.offset = p.offset ORDER BY p.key, p.rowid")
         for key, group in itertools.groupby(rows, key=lambda row: row[0]):
             pages = []
             for _, data, has_body, body in group:
@@ -443,15 +444,18 @@ def _bodies(chunk: list[_BodyJob], limits: tuple[int, float]
     """Worker: the bodies of article pages analysed in pass 1 (trafilatura only)."""
     max_bytes, timeout = limits
     tally = Tally()
-    jobs = {(job.capture.warc_file, job.capture.offset): job for job in chunk}
+    jobs = {(job.capture.path, job.capture.offset): job for job in chunk}
     out: list[tuple[Capture, dict[str, Any] | None]] = []
     for doc in read_html([job.capture for job in chunk], max_bytes):
         if isinstance(doc, tuple):  # unreadable now: a page that needed its body goes
-            tally.fail(*doc)
-            if jobs[(doc[0].warc_file, doc[0].offset)].confirm:
-                out.append((doc[0], None))
+            cap, reason = doc
+            if jobs[(cap.path, cap.offset)].confirm:
+                tally.fail(cap, reason)
+                out.append((cap, None))
+            else:
+                tally.no_body(cap, reason)
             continue
-        job = jobs[(doc.capture.warc_file, doc.capture.offset)]
+        job = jobs[(doc.capture.path, doc.capture.offset)]
         try:
             with time_limit(timeout):
                 fields = body_fields(doc, job.thread_xpath, deep=job.deep)
@@ -461,9 +465,7 @@ def _bodies(chunk: list[_BodyJob], limits: tuple[int, float]
                 tally.fail(doc.capture, reason)
                 out.append((doc.capture, None))
                 continue
-            logger.warning("No body for %s@%d %s (%s): the article keeps its row, without text",
-                           doc.capture.warc_file, doc.capture.offset, doc.capture.url, reason)
-            tally.counts["extract/bodies_failed"] += 1
+            tally.no_body(doc.capture, reason)
             fields = None
         if job.confirm and not confirmed(fields, doc.capture.url):
             tally.not_article(doc.capture, NO_SIGNS)

@@ -323,3 +323,30 @@ def test_publish_never_replaces_a_folder_that_is_not_a_dataset(crawl, tmp_path):
     assert "holds files threadwarc did not write (thesis.tex)" in proc.stderr
     assert (precious / "thesis.tex").read_text() == "years of work"
     assert sorted(p.name for p in precious.iterdir()) == ["thesis.tex"]
+
+
+def test_two_inputs_with_the_same_file_name_keep_their_own_bodies(tmp_path):
+    """wget names every crawl's file the same: records are matched by path and offset, never
+    by file name, or one article gets another's title and text."""
+    import pyarrow.parquet as pq
+
+    def story(title: str, fruit: str) -> bytes:
+        text = " ".join([f"This long paragraph is about {fruit} and nothing but {fruit}."] * 12)
+        return (f"<html><head><meta property='og:type' content='article'><title>{title}</title></head>"
+                f"<body><article><h1>{title}</h1><p>{text}</p></article></body></html>").encode()
+
+    for folder, host, title, fruit in (("c1", "a.example", "Story one about apples", "apples"),
+                                       ("c2", "b.example", "Story two about pears", "pears")):
+        (tmp_path / folder).mkdir()
+        write_warc(tmp_path / folder / "crawl.warc.gz",
+                   [(f"http://{host}/news/story", "text/html; charset=utf-8", story(title, fruit))])
+    proc = publish_cli(tmp_path / "c1", tmp_path / "c2", "-o", tmp_path / "ds", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {r["hostname"]: r for f in (tmp_path / "ds" / "articles").glob("*.parquet")
+            for r in pq.read_table(f).to_pylist()}
+    assert rows["a.example"]["title"] == "Story one about apples"
+    assert "apples" in rows["a.example"]["text"]
+    assert "pears" not in rows["a.example"]["text"]
+    assert rows["b.example"]["title"] == "Story two about pears"
+    assert "pears" in rows["b.example"]["text"]
+    assert "apples" not in rows["b.example"]["text"]
