@@ -94,8 +94,8 @@ def sitemaps_from_robots(body: bytes, base_url: str, *,
                          max_sitemaps: int = MAX_ROBOTS_SITEMAPS) -> list[str]:
     """The `Sitemap:` URLs of a robots.txt, absolute, deduplicated, at most `max_sitemaps`
     (of the first 500 KiB, as Google reads)."""
-    found = sitemap_urls_from_robots(body[:MAX_ROBOTS_BYTES], base_url=base_url)
-    return list(islice(absolute(base_url, found), max_sitemaps))
+    found = sitemap_urls_from_robots(body[:MAX_ROBOTS_BYTES], base_url=None)  # absolute() joins,
+    return list(islice(absolute(base_url, found), max_sitemaps))  # and skips bad ones (IPv6)
 
 
 class _Sitemap(Sitemap):
@@ -228,6 +228,14 @@ def read_feed(body: bytes, url: str, *, max_entries: int = MAX_FEED_ENTRIES,
     return _listing(kind, found, url, max_entries, truncated, problem)
 
 
+def _join(base: str, ref: str) -> str | None:
+    """urljoin, None for what no browser would follow (`http://[::1/x`: "Invalid IPv6 URL")."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return None
+
+
 def _xml_entry(item: etree._Element, url: str) -> Entry | None:
     origin = link = guid = date = title = None
     for child in item:
@@ -236,13 +244,13 @@ def _xml_entry(item: etree._Element, url: str) -> Entry | None:
         name = etree.QName(child).localname
         text = (child.text or "").strip()
         if name == "origLink" and text:  # FeedBurner: <link> is its redirector
-            origin = urljoin(child.base or url, text)
+            origin = _join(child.base or url, text)
         elif name == "link" and link is None:
             if child.get("href") is not None:  # Atom
                 if child.get("rel", "alternate") == "alternate":
-                    link = urljoin(child.base or url, child.get("href", "").strip())
+                    link = _join(child.base or url, child.get("href", "").strip())
             elif text:
-                link = urljoin(child.base or url, text)
+                link = _join(child.base or url, text)
         elif name == "guid" and child.get("isPermaLink", "true") != "false" and "://" in text:
             guid = text
         elif name in ("pubDate", "date", "published", "updated") and text and date is None:
@@ -450,11 +458,11 @@ def _listing_key(parts: SplitResult) -> tuple[tuple[str, str], int | None]:
     /world?page=3 are page 3 of /world."""
     path, query = parts.path, parse_qsl(parts.query, keep_blank_values=True)
     number = None
-    if m := _PAGE_PATH.match(path):
+    if (m := _PAGE_PATH.match(path)) and len(m.group(2)) < 10:
         path, number = m.group(1) or "/", int(m.group(2))
     rest = []
     for name, value in query:
-        if name.lower() in _PAGE_QUERY and value.isdigit():
+        if name.lower() in _PAGE_QUERY and value.isdecimal() and value.isascii() and len(value) < 10:
             number = int(value)
         else:
             rest.append(f"{name}={value}")
@@ -486,7 +494,8 @@ def _shape(parts: SplitResult) -> _Shape:
     stem = _PAGE_EXT.sub("", last)
     words = len(_WORD.findall(stem)) if ("-" in stem or "_" in stem) else (1 if stem else 0)
     dated = bool(_DATE_PATH.search(path))
-    strong = dated or (bool(_ID_SLUG.search(stem)) and (len(segments) >= 2 or not stem.isdigit()))
+    strong = dated or (len(stem) <= 300 and bool(_ID_SLUG.search(stem))  # backtracks on long stems
+                       and (len(segments) >= 2 or not stem.isdigit()))
     slug = words >= 4
     leaf = strong or slug or len(segments) >= 4 or any(c in stem for c in "-_") or bool(
         re.search(r"\d", stem)) or stem != last

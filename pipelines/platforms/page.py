@@ -40,7 +40,7 @@ _INDEX_CARDS = 3  # <article> cards linking elsewhere: an index page
 _INDEX_HEADINGS = 5  # h2-h4 headings linking elsewhere, for a page without <article>
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _ITEMTYPES = etree.XPath("//*[@itemscope]/@itemtype", smart_strings=False)
-_JS_COMMENT_LINE = re.compile(r"^\s*//.*$", re.MULTILINE)
+_JS_COMMENT_LINE = re.compile(r"^[ \t]*//.*$", re.MULTILINE)  # [ \t]: \s spans lines (quadratic)
 
 # What a page is when it is one article: schema.org's CreativeWork types news sites, blogs and
 # forums use for one story or one topic.
@@ -144,6 +144,8 @@ class Page:
         parts = urlsplit(self.url)
         if parts.path.strip("/") == "" and not parts.query:  # /?p=123 can be one
             return None
+        # (not "unless it holds article cards": real stories list related ones as cards; tried
+        # on 274 real saved pages, 16 were lost)
         if self.meta.get("og:type", "").lower() in ("article", "og:article"):
             return "og:type=article"
         found: dict[str, str] = {}
@@ -182,7 +184,8 @@ class Page:
         parts = urlsplit(self.url)
         if is_navigation_page(f"{parts.scheme}://{parts.netloc}{parts.path}"):
             return "navigation URL"
-        if any(k in ("page", "paged") and v.isdigit() and int(v) > 1 for k, v in parse_qsl(parts.query)):
+        if any(k in ("page", "paged") and v.isdecimal() and v.isascii() and 1 < int(v[:9] or 0)
+               for k, v in parse_qsl(parts.query)):
             return "a listing's page"  # (?page=1 is in some sites' article URLs)
         if self._cards >= 2 or (self._cards and self.meta.get("og:type", "").lower() == "website"):
             return f"{self._cards} article card(s)"

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from .page import Page
 
 _SEP = re.compile("(\\s+(?:\\||-|\u2013|\u2014|::|\u00b7|\u00bb|\u2022|/|~)\\s+)")  # kept: parts rejoin
-_TRAIL = re.compile("[\\s|:\u00b7\u00bb\\-\u2013\u2014]+$")
+_ENDS = " \t\n|:\u00b7\u00bb-\u2013\u2014"  # stripped from both ends of a title (no regex)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
+_MAX_PARTS = 12  # of a <title> compared part by part (a title of 400 parts is no headline)
 _SITE_TYPES = {"WebSite", "Organization", "NewsMediaOrganization"}
 
 
@@ -52,9 +53,25 @@ def site_names(page: Page) -> frozenset[str]:
         publisher = node.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             names.add(publisher["name"])
-    host = (urlsplit(page.url).hostname or "").removeprefix("www.")
-    labels = [label for label in host.split(".")[:-1] if len(label) >= 3]  # not the TLD
-    return frozenset({n for n in map(loose, names) if n} | {loose(x) for x in labels})
+    # a site's name is short: a "publisher" named with the headline (seen on real pages) is not
+    short = (n for n in names if isinstance(n, str) and len(n.split()) <= 5)
+    return frozenset({n for n in map(loose, short) if n} | _host_name(page.url))
+
+
+def _host_name(url: str) -> set[str]:
+    """The host's own name: `bbc` of news.bbc.co.uk, `zeitung` of www.zeitung.example (the
+    label before the public suffix, guessed without a suffix list: a 2-3 letter label before
+    a 2 letter one is a second-level suffix such as co.uk). Never `news`, `blog`, `www2`."""
+    try:
+        labels = (urlsplit(url).hostname or "").split(".")
+    except ValueError:
+        return set()
+    if len(labels) < 2 or labels[-1].isdigit():  # no name in an IP address
+        return set()
+    tld = labels.pop()
+    if len(labels) >= 2 and len(tld) == 2 and len(labels[-1]) <= 3:
+        labels.pop()  # co.uk, com.au, or.jp
+    return {loose(labels[-1])} if labels and len(labels[-1]) >= 3 else set()
 
 
 def _is_site(part: str, names: frozenset[str]) -> bool:
@@ -65,17 +82,20 @@ def _is_site(part: str, names: frozenset[str]) -> bool:
 
 
 def without_site(title: str | None, names: frozenset[str]) -> str | None:
-    """`title` without the separated parts at either end that name the site."""
+    """`title` without the separated parts at either end that name the site; None when
+    nothing else is left (a title that is only the site's name names no article)."""
     title = plain(title)
     if not title:
         return title
-    text = _TRAIL.sub("", title) or title
+    text = title.strip(_ENDS) or title
     pieces = _SEP.split(text)  # text, separator, text, ...
     while len(pieces) >= 3 and _is_site(pieces[-1], names):
         pieces = pieces[:-2]
     while len(pieces) >= 3 and _is_site(pieces[0], names):
         pieces = pieces[2:]
-    return "".join(pieces).strip() or text
+    if len(pieces) == 1 and loose(pieces[0]) in names:  # exactly the site's name, nothing else
+        return None
+    return "".join(pieces).strip() or None
 
 
 def _plus_part(longer: str, shorter: str) -> bool:
@@ -91,7 +111,7 @@ def _plus_part(longer: str, shorter: str) -> bool:
 
 def _title_part(candidate: str, title: str) -> bool:
     """`candidate` starts the `<title>`, or is one or more of its whole separated parts."""
-    wanted, parts = loose(candidate), _SEP.split(title)[::2]
+    wanted, parts = loose(candidate), _SEP.split(title)[::2][:_MAX_PARTS]
     if not wanted:
         return False
     if loose(title).startswith(wanted):
@@ -141,4 +161,6 @@ def headline(page: Page, *, from_title: bool = True) -> str | None:
     parts = [p for p in _SEP.split(title)[::2] if loose(p) in headings and not _is_site(p, names)]
     if parts:
         return plain(max(parts, key=len))
-    return without_site(title, names)  # nothing agrees: the <title>, less the site's known name
+    # nothing agrees: the <title>, less the site's known name; a <title> that is only the
+    # site's name: the page's one h1
+    return without_site(title, names) or (h1s[0] if len(h1s) == 1 else None)

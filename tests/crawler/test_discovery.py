@@ -684,3 +684,19 @@ def test_deeply_nested_links_cost_a_bounded_walk_each():
     far = page(body="<h2>" + "<div>" * 11 + '<a href="/n/near-story">x</a>' + "<div>" * 2
                + '<a href="/n/far-story">x</a>' + "</div>" * 13 + "</h2>")
     assert page_links(far, f"{SITE}/").articles == [f"{SITE}/n/near-story"]
+
+
+def test_one_bad_link_costs_only_itself():
+    """A superscript or 5,000-digit page number, an unparsable IPv6 host: each once raised
+    and cost the whole index page, feed or robots.txt."""
+    links = ('<a href="/world/?page=\u00b2">2</a><a href="/world/?page=' + "9" * 5000 + '">n</a>'
+             '<a href="/page/' + "9" * 5000 + '">n</a>'
+             '<article><h2><a href="/2024/05/06/a-good-story-here">A good story</a></h2></article>')
+    found = page_links(page(body=links), f"{SITE}/world/")
+    assert f"{SITE}/2024/05/06/a-good-story-here" in found.articles
+    feed = (b"<rss><channel><item><link>http://[::1/x</link></item>"
+            b"<item><link>https://news.example.com/2024/05/06/kept</link></item></channel></rss>")
+    assert read_feed(feed, f"{SITE}/rss").urls == [f"{SITE}/2024/05/06/kept"]
+    robots = b"Sitemap: http://[::1/s.xml\nSitemap: /sitemap.xml\n"
+    assert sitemaps_from_robots(robots, f"{SITE}/robots.txt") == [f"{SITE}/sitemap.xml"]
+    assert Page(f"{SITE}/world/?page=\u00b2", page(body="<p>x</p>")).listing is None

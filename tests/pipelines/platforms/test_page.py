@@ -116,6 +116,10 @@ def test_published_is_the_articles_time_not_a_comments():
     ("<title>Brexit &#8216;deal&#8217; agreed | Example News</title>"
      + ld({"@type": "NewsArticle", "headline": "Brexit &#8216;deal&#8217; agreed"}), "",
      "Brexit \u2018deal\u2019 agreed"),
+    # a "publisher" named with the headline itself (a real portal's JSON-LD) names no site
+    ("<title>Nintendo's first iPhone game will launch in December</title>"
+     + ld({"@type": "WebPage", "publisher": {"name": "Nintendo's first iPhone game will launch in December"}}),
+     "", "Nintendo's first iPhone game will launch in December"),
     # nothing but a <title>: the host's own name cut from it
     ("<title>Council votes on the budget | Zeitung.example</title>", "", "Council votes on the budget"),
 ])
@@ -142,3 +146,28 @@ def test_real_title_patterns(head, body, want):
 ])
 def test_listings_are_told_from_articles(url, html, listing):
     assert Page(url, lxml.html.document_fromstring(html)).listing == listing
+
+
+@pytest.mark.parametrize(("url", "head", "body", "want"), [
+    # a <title> that is only the site's name names no article: the page's one h1
+    ("https://example.com/news/bridge", "<title>Example</title>", "<h1>Council votes on the new bridge</h1>",
+     "Council votes on the new bridge"),
+    # a subdomain is no site name: only the host's own (bbc of news.bbc.co.uk) is cut
+    ("http://news.bbc.co.uk/1/hi/7.stm", "<title>Fake news - the real story - BBC</title>", "",
+     "Fake news - the real story"),
+    ("https://example.com/a/b", "<title>| Headline here | Example</title>", "", "Headline here"),
+])
+def test_site_names_and_odd_titles(url, head, body, want):
+    found = Page(url, lxml.html.document_fromstring(f"<html><head>{head}</head><body>{body}</body></html>"))
+    assert found.headline == want
+
+
+def test_hostile_titles_and_scripts_are_read():
+    """Inputs that made regexes backtrack (a 40k run of dashes, 80k newlines in a JSON-LD
+    script: 10-60 s each before) and a <title> of 400 parts compared part by part (cubic)."""
+    html = ("<html><head><title>" + " | ".join(f"part {i}" for i in range(400)) + "-" * 40_000 + "x</title>"
+            '<script type="application/ld+json">{' + "\n" * 80_000 + "</script></head><body>"
+            + "".join(f"<h1>part {i}</h1>" for i in range(3)) + "</body></html>")
+    found = Page("https://example.com/a/b", lxml.html.document_fromstring(html))
+    assert found.jsonld == ()  # not JSON: skipped
+    assert found.headline == "part 0"  # the h1 the <title> starts with
