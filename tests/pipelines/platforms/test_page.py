@@ -118,7 +118,8 @@ def test_published_is_the_articles_time_not_a_comments():
      "Brexit \u2018deal\u2019 agreed"),
     # a "publisher" named with the headline itself (a real portal's JSON-LD) names no site
     ("<title>Nintendo's first iPhone game will launch in December</title>"
-     + ld({"@type": "WebPage", "publisher": {"name": "Nintendo's first iPhone game will launch in December"}}),
+     + ld({"@type": "WebPage",
+           "publisher": {"name": "Nintendo's first iPhone game will launch in December"}}),
      "", "Nintendo's first iPhone game will launch in December"),
     # nothing but a <title>: the host's own name cut from it
     ("<title>Council votes on the budget | Zeitung.example</title>", "", "Council votes on the budget"),
