@@ -83,7 +83,10 @@ class ThreadSpider(Spider):
         self._scope: dict[str, bool] = {}
         self.discovery_depth = 2
         self._robots_seen: set[str] = set()
-        self._listed: set[str] = set()  # article links index pages gave (at most 100,000 kept)
+        # per listing (its first page's URL): the article links its pages gave, to tell when
+        # its pager stops listing anything new (200,000 links kept in all, then forgotten)
+        self._listed: dict[str, set[str]] = {}
+        self._listed_count = 0
         self._found: dict[str, Counter[str]] = {u: Counter() for u in self.seed_urls}
 
     @classmethod
@@ -102,7 +105,8 @@ class ThreadSpider(Spider):
 
     # -- callbacks ---------------------------------------------------------------------------
 
-    def parse_seed(self, response: Response, index_page: int = 0) -> Iterator[Request]:
+    def parse_seed(self, response: Response, index_page: int = 0, listing: str | None = None
+                   ) -> Iterator[Request]:
         """A seed (or a page found from one) may be an article, an index or section page, a
         feed or a sitemap (index): whatever it is, it is read as such."""
         body = response.body
@@ -117,7 +121,7 @@ class ThreadSpider(Spider):
         elif head.startswith(_FEED_ROOTS) or (head.startswith(b"{") and b"jsonfeed.org" in head):
             yield from self._from_feed(response)
         elif isinstance(response, HtmlResponse):
-            yield from self._from_page(response, index_page)
+            yield from self._from_page(response, index_page, listing)
         else:
             self.crawler.stats.inc_value("thread/seeds_unusable")
             self.logger.warning(
@@ -126,7 +130,9 @@ class ThreadSpider(Spider):
                 response.url, response.headers.get("Content-Type", b"").decode("latin-1"),
             )
 
-    def _from_page(self, response: HtmlResponse, index_page: int) -> Iterator[Request]:
+    def _from_page(self, response: HtmlResponse, index_page: int, listing: str | None = None
+                   ) -> Iterator[Request]:
+        """`listing`: the first page of the listing this page continues (its pager's walk)."""
         page = Page.from_response(response)
         hints = platforms.detect(page).hints
         if _is_article(hints, page):
@@ -147,8 +153,11 @@ class ThreadSpider(Spider):
             feeds = discovery.feed_links(page.tree, page.url)
             yield from self._follow(hints, feeds, self.parse_seed,
                                     meta=self._via(response, "feed", depth + 1))
-        fresh = [u for u in links if u not in self._listed]
-        self._listed.update(fresh[:100_000 - len(self._listed)])
+        listing = listing or response.url
+        seen = self._listed.setdefault(listing, set()) if self._listed_count < 200_000 else set()
+        fresh = [u for u in links if u not in seen]
+        seen.update(fresh)
+        self._listed_count += len(fresh)
         if index_page and not fresh:  # a pager with no end: a page listing nothing new ends it
             self.logger.debug("Index %s lists no new article: its further pages not followed",
                               response.url)
@@ -156,7 +165,7 @@ class ThreadSpider(Spider):
             more = hints.index_pages(page) or (found.next_pages if found else [])
             for url in self._scoped(hints, more):
                 yield Request(url, callback=self.parse_seed, errback=self.failed,
-                              cb_kwargs={"index_page": index_page + 1},
+                              cb_kwargs={"index_page": index_page + 1, "listing": listing},
                               meta=self._via(response, "links", depth))
         if found and depth < self.discovery_depth:
             yield from self._follow(hints, found.sections, self.parse_seed,

@@ -105,9 +105,9 @@ def utc(value: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(timezone.utc) if moment.tzinfo else None
+    except (ValueError, OverflowError):  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         return None
-    return moment.astimezone(timezone.utc) if moment.tzinfo else None
 
 
 def block_text(element: HtmlElement) -> str:

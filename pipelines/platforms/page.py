@@ -91,7 +91,10 @@ class Page:
     @classmethod
     def parse(cls, url: str, html: str) -> Page | None:
         """None when lxml finds no document in it."""
-        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=PARSER)
+        try:
+            tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=PARSER)
+        except etree.ParserError:  # "Document is empty": whitespace, or nothing at all
+            return None
         if tree is None:
             return None
         cut = any("Excessive depth" in e.message for e in PARSER.error_log)

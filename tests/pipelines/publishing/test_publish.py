@@ -236,7 +236,8 @@ def test_bad_pages_cost_only_themselves(tmp_path):
     assert "bad.warc.gz@" in proc.stderr
     assert "http://site.example/empty" in proc.stderr
     assert "http://site.example/slow: PageTimeout" in proc.stderr
-    assert "pages_failed 2" in proc.stdout, proc.stdout
+    assert "pages_failed 1" in proc.stdout, proc.stdout  # the slow one
+    assert "not_articles/empty 1" in proc.stdout, proc.stdout  # a 200 with no HTML in it
     assert "articles: " in proc.stdout
     import pyarrow.parquet as pq
 
