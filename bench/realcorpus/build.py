@@ -482,13 +482,13 @@ def group_items(container: etree._Element, lines: list[Placed], depth: int = 0,
         return None
     sigs = [signature(g[0]) for g in kids]
     tags = [sg[0] for sg in sigs]
-    if len(set(sigs)) == 1 or len(set(tags)) == 1 and tags[0] in ("li", "article", "dl", "table", "blockquote"):
+    if len(set(sigs)) == 1 or (len(set(tags)) == 1 and tags[0] in ("li", "article", "dl", "table", "blockquote")):
         return _attach_loose(groups, [Item([g[0]], g[1]) for g in kids])
     # comment items with their reply lists beside them (li ul.children li li; Drupal's
     # div.comment div.indented): a run from each item to the next
     first = kids[0][0]
     if first.tag == "li" or _ITEM.search(attrs_text(first)):
-        starts = [sg[0] == first.tag and same_kind(sg[1], sigs[0][1]) or bool(_ITEM.search(attrs_text(el)))
+        starts = [sg[0] == first.tag and (same_kind(sg[1], sigs[0][1]) or bool(_ITEM.search(attrs_text(el))))
                   for (el, _), sg in zip(kids, sigs, strict=True)]
         if sum(starts) < len(starts):
             return _attach_loose(groups, _runs(kids, starts))
@@ -581,7 +581,13 @@ def _nest_runs(item: Item) -> None:
     lead = signature(first)
     for el in item.els:
         inside = [p for p in item.lines if el in ancestors(p.el)]
-        if el is first or not inside or not any(signature(d) == lead for d in el.iterdescendants(first.tag)):
+        if el is first:  # the comment itself, which may hold its replies too
+            head = Item([el], inside)
+            nest(head)
+            own += head.lines
+            replies += head.replies
+            continue
+        if not inside or not any(signature(d) == lead for d in el.iterdescendants(first.tag)):
             own += inside
             continue
         sub = group_items(el, inside, 1, lead)
