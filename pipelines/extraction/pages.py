@@ -129,12 +129,14 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
     platform = platforms.detect(page)
     hints, thread = platform.hints, platform.thread
     evidence = None
-    if platform is platforms.GENERIC or not hints.is_article(page):
+    claimed = platform is not platforms.GENERIC and hints.is_article(page)
+    if not claimed:
         # Never drop an article: a page that says it is one keeps its row whatever the
         # platform's hints think (a custom theme, a layout the hints do not know).
         evidence = page.article_evidence
-        if evidence is None and platform is not platforms.GENERIC:
-            tally.not_article(cap, f"{platform.name}: not an article or thread page")
+        if evidence is None and platform is not platforms.GENERIC and hints.article_links(page):
+            # the platform sees an index here (it lists articles): not one itself
+            tally.not_article(cap, f"{platform.name}: an index page")
             return None
     number = hints.page_number(page)
     key = hints.article_key(page)
@@ -144,7 +146,10 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
         # The article's own URL is its article page even where it shows the newest comments
         # page (WordPress' default); other pages after the first are thread pages.
         kind = "article" if number == 0 or urldefrag(url)[0] == key else "thread"
-    if platform is platforms.GENERIC and evidence is None:
+    # the platform's hints know no article here and the page states none: trafilatura decides,
+    # as for a page no platform claims (an old theme's post must not vanish)
+    unsure = evidence is None and not claimed
+    if unsure:
         if kind != "article":
             tally.not_article(cap, "no-article-signs: no platform and no machine-readable article")
             return None
@@ -167,7 +172,7 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
         threaded=thread.threaded,
         meta=_article_meta(page, thread) if kind == "article" else None,
         evidence=evidence,
-        confirm=platform is platforms.GENERIC and evidence is None,
+        confirm=unsure,
         thread_xpath=thread.thread_xpath,
         deep=kind == "article" and bool(_TOO_DEEP_FOR_DEFAULT(page.tree)),
     )

@@ -196,8 +196,10 @@ class WordPressHints(Hints):
         return len(posts) == 1 and bool(tree.xpath("//*[@id='comments' or @id='respond']"))
 
     def article_links(self, page: Page) -> list[str]:
-        hrefs = page.tree.xpath(f"//*[starts-with(@id, 'post-') or {has_class('hentry')}]"
-                                f"//*[{has_class('entry-title')}]//a/@href")
+        posts = f"//*[starts-with(@id, 'post-') or {has_class('hentry')}]"
+        hrefs = page.tree.xpath(f"{posts}//*[{has_class('entry-title')}]//a/@href")
+        # classic themes: the post's heading links to it with rel=bookmark, no entry-title
+        hrefs += page.tree.xpath(f"{posts}//*[self::h1 or self::h2 or self::h3]/a[@rel='bookmark']/@href")
         return list(dict.fromkeys(absolute(page.url, hrefs)))
 
     def index_pages(self, page: Page) -> list[str]:
