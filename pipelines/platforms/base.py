@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
-from weakref import WeakKeyDictionary
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -59,19 +58,14 @@ class Signals:
         return (*(href for _, href in self.links), *self.script_srcs)
 
 
-_SIGNALS: WeakKeyDictionary[HtmlElement, Signals] = WeakKeyDictionary()
-
-
 _CLASSES = etree.XPath("//@class", smart_strings=False)  # plain strings: no parent refs
 _IDS = etree.XPath("//@id", smart_strings=False)
 
 
 def signals(tree: HtmlElement) -> Signals:
-    """The page's Signals, computed once per parsed document (its root element), whatever
-    element of it is passed, as `//` XPaths see the whole document."""
+    """The page's Signals, in one pass over the whole document (whatever element of it is
+    passed, as `//` XPaths see the whole document). Kept by `Page.signals`: computed once."""
     root = tree.getroottree().getroot()
-    if (found := _SIGNALS.get(root)) is not None:
-        return found
     classes: set[str] = set()
     for value in set(_CLASSES(root)):
         classes.update(value.split())
@@ -93,10 +87,8 @@ def signals(tree: HtmlElement) -> Signals:
                 srcs.append(src)
             if el.text:
                 scripts.append(el.text)
-    found = Signals(frozenset(classes), frozenset(_IDS(root)), tuple(generators),
-                    frozenset(names), tuple(links), tuple(srcs), tuple(scripts))
-    _SIGNALS[root] = found
-    return found
+    return Signals(frozenset(classes), frozenset(_IDS(root)), tuple(generators),
+                   frozenset(names), tuple(links), tuple(srcs), tuple(scripts))
 
 
 def utc(value: str | None) -> datetime | None:
