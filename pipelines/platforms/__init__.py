@@ -15,7 +15,8 @@ from .page import Page
 
 # Most specific first: a Discourse or WordPress page may also carry schema.org markup, and a
 # Drupal 8 page is schema.org markup with Drupal's own pager and permalinks.
-REGISTRY = ("discourse", "hackernews", "oldreddit", "wordpress", "drupal7", "drupal8", "schemaorg")
+REGISTRY = ("discourse", "hackernews", "oldreddit", "forums", "commentembeds", "wordpress", "blogger",
+            "movabletype", "drupal7", "drupal8", "schemaorg")
 
 
 def _load() -> tuple[Platform, ...]:
