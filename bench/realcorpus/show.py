@@ -1,4 +1,5 @@
-"""Print one corpus page's HTML (as archived) and its labels: `python bench/realcorpus/show.py ID [--labels]`."""
+"""Print one corpus page's HTML as archived, or its labels:
+`python bench/realcorpus/show.py ID [--labels]`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def main() -> int:
     ap.add_argument("--labels", action="store_true", help="print the page's labels as JSON instead")
     args = ap.parse_args()
     if args.labels:
-        print(json.dumps(json.loads((HERE / "labels.json").read_text())[args.id], indent=1, ensure_ascii=False))
+        labels = json.loads((HERE / "labels.json").read_text())
+        print(json.dumps(labels[args.id], indent=1, ensure_ascii=False))
         return 0
     pages = {p["warc_record_id"]: p for p in json.loads((HERE / "manifest.json").read_text())["pages"]}
     with (HERE / "corpus.warc.gz").open("rb") as fh:

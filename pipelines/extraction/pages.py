@@ -15,6 +15,7 @@ from lxml import etree
 
 from pipelines import platforms
 from pipelines.platforms import ArticleMeta, Comment, Page
+from pipelines.platforms.generic import repeated_blocks
 from pipelines.platforms.titles import without_site
 
 from .warc import Capture, HtmlDoc
@@ -161,6 +162,16 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
                        "is cut", cap.warc_file, cap.offset, url, MAX_DEPTH)
         tally.counts["extract/pages_cut_deep"] += 1
     comments = thread.parse(page)
+    status, prune = thread.comments_status(page), thread.thread_xpath
+    if platform is platforms.GENERIC or (not comments and status in ("unparsed", "none")):
+        # a theme or plugin the platform's parser does not know: its comment blocks, if the
+        # page names one repeated kind of them (low confidence), and never in the body
+        found = repeated_blocks(page)
+        if found.comments and not comments:
+            comments, status = found.comments, "html"
+            tally.counts["extract/comments_generic_pages"] += platform is not platforms.GENERIC
+        if found.prune:
+            prune = f"{prune} | {found.prune}" if prune else found.prune
     if page.cut_deep and comments:
         # the parser stopped inside the page: the last comment read may be cut off mid-way,
         # and no row is better than a wrong one (those after it were never read)
@@ -168,12 +179,12 @@ def analyse(doc: HtmlDoc, tally: Tally) -> PageResult | None:
     tally.counts["extract/pages"] += 1
     return PageResult(
         capture=cap, key=key, kind=kind, page=number, platform=platform.name,
-        comments_status=thread.comments_status(page), comments=comments,
+        comments_status=status, comments=comments,
         threaded=thread.threaded,
         meta=_article_meta(page, thread) if kind == "article" else None,
         evidence=evidence,
         confirm=unsure,
-        thread_xpath=thread.thread_xpath,
+        thread_xpath=prune,
         deep=kind == "article" and bool(_TOO_DEEP_FOR_DEFAULT(page.tree)),
     )
 
