@@ -61,12 +61,17 @@ _AUTHOR = re.compile(r"author|username|user-name|user_name|nick|poster|commenter
                      r"\bcite\b|byline|\buser\b|\bby\b", re.IGNORECASE)
 _JUNK_TAGS = {"script", "style", "form", "time", "button", "noscript", "template", "select",
               "input", "textarea", "img", "svg", "iframe", "h1", "h2", "h3", "h4", "h5", "h6"}
+_ID_CONTAINERS = ("//*[@id][contains(translate(@id, 'CDEKMNORT', 'cdekmnort'), 'comment') or "
+                  "contains(translate(@id, 'CDEKMNORT', 'cdekmnort'), 'kommentar')]")
+_PART_ID = re.compile(r"form|respond|count|link|button|nav|pag|rss|feed|policy|login|closed", re.IGNORECASE)
+_SKIP_SUBTREES = {"form", "script", "style", "noscript", "template", "select", "textarea"}
 _BY = re.compile(r"^(?:posted\s+by|written\s+by|comment\s+by|by|von|par|por|door|di)\s+", re.IGNORECASE)
 _SAYS = re.compile(r"\s*(?:says|said|wrote|schreibt|schrieb|a écrit|dice|escribió|zegt)?\s*[:.,]*\s*$",
                    re.IGNORECASE)
 _PROFILE = re.compile(r"/(?:users?|profiles?|members?|contributors?|people|authors?|commenters?|"
                       r"u|benutzer|utilisateur|usuario)(?:/|\.php|\?|$)|[?&](?:user|uid|member)(?:id)?=",
                       re.IGNORECASE)
+_USER_NUMBER = re.compile(r"\s*\(\d+\)$")
 _DIGITS = re.compile(r"\d{1,2}[:/.]\d{2}|\d{4}")  # a time or a year: a date line, not a name
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
@@ -139,7 +144,28 @@ def _find(page: Page) -> Found:
         if comments is None:
             continue  # this kind is no thread: a lesser kind may be
         return Found(comments, _prune_xpath(kind, blocks)) if comments else nothing
-    return nothing
+    return _unnamed_blocks(page) or nothing
+
+
+def _unnamed_blocks(page: Page) -> Found | None:
+    """Comments in blocks with no name of their own (`<div style=...>`), repeated as the
+    children of a container whose id names the comments (`<div id="comments_displayed">`):
+    the most numerous kind of child, three or more, each with text; its first bold name the
+    author. Only ids: a class says a style as often as what the element holds."""
+    for box in page.tree.xpath(_ID_CONTAINERS):
+        if not _placed(box) or _item_name(box.get("id") or "") or _PART_ID.search(box.get("id") or ""):
+            continue
+        groups: dict[tuple[str, str], list[HtmlElement]] = defaultdict(list)
+        for child in box:
+            if isinstance(child.tag, str) and child.tag in ("div", "li", "dl", "table", "article"):
+                groups[(child.tag, child.get("class") or "")].append(child)
+        for (tag, _), blocks in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            if len(blocks) < 3:
+                break
+            comments = _read(page, _Kind(tag, frozenset(), None), blocks, bold_author=True)
+            if comments:
+                return Found(comments, f"//*[@id='{box.get('id')}']" if "'" not in box.get("id") else None)
+    return None
 
 
 def _kind(el: HtmlElement) -> _Kind | None:
@@ -193,34 +219,45 @@ def _placed(el: HtmlElement) -> bool:
     return next(el.iter("h1"), None) is None
 
 
-def _read(page: Page, kind: _Kind, blocks: list[HtmlElement]) -> list[Comment] | None:
+def _read(page: Page, kind: _Kind, blocks: list[HtmlElement], *, bold_author: bool = False
+          ) -> list[Comment] | None:
     """The blocks as comments; None when they do not look like a thread at all."""
     members = set(blocks)
     rows: list[tuple[HtmlElement, str, str | None, datetime | None, str | None, str | None]] = []
+    collapsed: dict[HtmlElement, str] = {}  # blocks without text (hidden, deleted) that have an id
     link_heavy = empty = 0
     for el in blocks:
+        ident = el.get("id") or ""
+        var = _id_split(ident)[1] if kind.id_prefix is not None and ident else None
         own = list(_own(el, members))
         text, links = _text(el, own, members)
         if not text:
             empty += 1
+            if var is not None:
+                collapsed[el] = var
             continue
         if links * 2 > len(text):
             link_heavy += 1
-        ident = el.get("id") or ""
-        var = _id_split(ident)[1] if kind.id_prefix is not None and ident else None
-        author = _author(own)
+        author = _author(own) or (_bold_name(own) if bold_author else None)
+        if bold_author:  # nothing names the name and date lines: they lead the block
+            text = _without_heading_lines(text, author)
+            if not text:
+                empty += 1
+                continue
         rows.append((el, text, author, _time(own), var, _permalink(page.url, own, ident)))
     if not rows or empty * 4 > len(blocks) or link_heavy * 2 > len(rows):
         return None
     ids = [r[4] for r in rows if r[4] is not None]
     if len(set(ids)) != len(ids):
         return None  # the "ids" repeat: not one block per comment
-    by_el: dict[HtmlElement, str] = {}
+    by_el: dict[HtmlElement, str] = dict(collapsed)  # a reply to a collapsed comment names it
+    taken = set(ids)
     out: list[Comment] = []
     for order, (el, text, author, when, var, link) in enumerate(rows):
         cid = var or "h" + hashlib.sha1(f"{author}\n{text}".encode()).hexdigest()[:12]
-        if cid in by_el.values():
+        if var is None and cid in taken:
             cid = f"{cid}-{order}"
+        taken.add(cid)
         by_el[el] = cid
         parent = next((a for a in el.iterancestors() if a in members), None)
         out.append(Comment(
@@ -238,11 +275,12 @@ def _read(page: Page, kind: _Kind, blocks: list[HtmlElement]) -> list[Comment] |
 
 
 def _own(el: HtmlElement, members: set[HtmlElement]) -> Iterator[HtmlElement]:
-    """The block's descendants in document order, without nested blocks (replies)."""
+    """The block's descendants in document order, without nested blocks (replies) and what
+    no comment says (forms: a rating or reply box, scripts)."""
     stack = [iter(el)]
     while stack:
         for child in stack[-1]:
-            if not isinstance(child.tag, str) or child in members:
+            if not isinstance(child.tag, str) or child in members or child.tag in _SKIP_SUBTREES:
                 continue
             yield child
             stack.append(iter(child))
@@ -299,9 +337,28 @@ def _author(own: list[HtmlElement]) -> str | None:
     return None
 
 
+def _without_heading_lines(text: str, author: str | None) -> str:
+    """The text without its first lines that are the author's name or a date alone."""
+    lines = text.split("\n")
+    while lines and (lines[0] == author or (_DIGITS.search(lines[0]) and len(lines[0].split()) <= 4
+                                             and not any(ch.isalpha() for ch in lines[0][:1]))):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _bold_name(own: list[HtmlElement]) -> str | None:
+    """The block's first bold text, when it reads as a name (unnamed blocks)."""
+    first = next((d for d in own if d.tag in ("b", "strong", "cite")), None)
+    return _name(first.text_content()) if first is not None else None
+
+
 def _name(text: str) -> str | None:
+    """A name as shown, without "by" before it, "says:" after it, or a "(12345)" user number."""
     name = _SAYS.sub("", _BY.sub("", " ".join(text.split()))).strip()
-    return name if 0 < len(name) <= 80 and len(name.split()) <= 6 and not _DIGITS.search(name) else None
+    name = _USER_NUMBER.sub("", name)
+    if _BY.match(name + " ") or not 0 < len(name) <= 80 or len(name.split()) > 6 or _DIGITS.search(name):
+        return None
+    return name
 
 
 def _time(own: list[HtmlElement]) -> datetime | None:

@@ -199,3 +199,19 @@ def test_a_known_platform_page_whose_theme_its_parser_misses_gets_the_blocks_and
     assert tally.counts["extract/comments_generic_pages"] == 1
     assert "harbour plan" in result.article["text"]
     assert "denmark" not in result.article["text"]
+
+
+def test_unnamed_blocks_repeated_in_a_container_whose_id_names_the_comments():
+    comments = platforms.GENERIC.thread.parse(real("unnamed-R433.html",
+                                                   "http://www.videocopilot.net/tutorials/alien_surface/"))
+    assert [c.author for c in comments] == ["john", "MArk", "Mike"]
+    assert comments[0].text == "how to save that ??\npls give me a link of video editor tnx.. :DD"
+    assert comments[1].text.startswith("Abdrew your google chrom ad")
+    assert all(c.published is None and c.parent_id is None for c in comments)  # "10/12/2012": no zone
+    assert len({c.comment_id for c in comments}) == 3
+
+
+def test_unnamed_blocks_need_a_container_that_names_the_comments():
+    html = (REAL / "unnamed-R433.html").read_text(encoding="utf-8").replace("comments_displayed", "stream")
+    found = Page.parse("http://www.videocopilot.net/tutorials/alien_surface/", html)
+    assert platforms.GENERIC.thread.parse(found) == []
