@@ -34,13 +34,15 @@ FIELD_DOCS = {
     "same rule as for comment authors)",
     "author_name": "a full name the platform shows beside the username (Discourse); null elsewhere",
     "comments": "the article's comments, as in the `comments` config",
-    "comment_id": "the platform's own comment id",
+    "comment_id": "the platform's own comment id (generic fallback: the variable part of the "
+    "block's id, or `h` + a digest of author and text for a block without one)",
     "parent_id": "id of the comment replied to; null for top-level comments (depth 0) and where "
     "the page does not say (depth null)",
     "depth": "0 for top-level; null where the parent is unknown or missing from the archive",
     "position": "0-based order of the comment in the thread",
     "page": "0-based page of the thread the comment was read from",
-    "confidence": "`high` for platform parsers; `low` for the generic fallback",
+    "confidence": "`high` for platform parsers; `low` for the generic fallback (repeated comment "
+    "blocks, also on a known platform's page whose theme its parser does not read)",
     "warc_file": "WARC file holding the record the row was extracted from",
     "warc_offset": "byte offset of that record in the file (open it with warcio)",
     "warc_length": "length of the record in the file, compressed",
