@@ -1,5 +1,6 @@
-"""WordPress comments: the demo site's Twenty Twenty-One pages against their truth, plus
-hand-written markup of other themes (HTML4 walker; a Twenty Twelve-style callback)."""
+"""WordPress comments: the demo site's Twenty Twenty-One pages against their truth, hand-written
+markup of other themes (HTML4 walker; a Twenty Twelve-style callback), and trimmed real pages of
+older and custom themes (tests/data/real/wordpress)."""
 
 # ruff: noqa: RUF001, RUF002, RUF003  (WordPress's en dash in titles: "Post &#8211; Site")
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -434,3 +436,221 @@ def test_article_of_other_themes() -> None:
     # the classic theme's post title is an <h2> without a class: the part of `<title>` it
     # shows, not the `<title>` "Hello – Old Blog"
     assert WP.thread.article(old).title == "Hello"
+
+
+# -- real themes: trimmed corpus pages (tests/data/real/wordpress, see SOURCES.md) -------------
+
+REAL = Path(__file__).resolve().parents[2] / "data" / "real" / "wordpress"
+
+
+def real(name: str, url: str) -> Page:
+    return parse_html((REAL / name).read_text(encoding="utf-8"), url)
+
+
+def rows(page: Page) -> list[tuple[str, str | None, bool, str | None, str | None]]:
+    return [(c.comment_id, c.parent_id, c.parent_known, c.author, c.permalink) for c in WP.thread.parse(page)]
+
+
+def names(page: Page) -> list[tuple[str, str | None, bool, str | None]]:
+    return [(c.comment_id, c.parent_id, c.parent_known, c.author) for c in WP.thread.parse(page)]
+
+
+def texts(page: Page) -> list[str]:
+    return [c.text for c in WP.thread.parse(page)]
+
+
+def test_pre_walker_loop_without_comment_class() -> None:
+    """Before wp_list_comments() (WordPress 2.7) themes looped themselves: `li.alt#comment-N`
+    or a classless `li`, in `ol.commentlist`; the name and date as loose words ("Kate on
+    October 23rd, ..."), the text in `div.commenttext`. The page's URL is not the site's, so
+    the post shows itself only by its comment form (comment_post_ID)."""
+    url = "https://corpus.invalid/dragnet/R14"
+    page = real("prewalker-loop-R14.html", url)
+    assert platforms.detect(page) is WP
+    assert WP.hints.is_article(page)
+    assert rows(page) == [(cid, None, True, name, f"{url}#comment-{cid}") for cid, name in
+                          (("1049826", "Heather"), ("1049827", "Kate"), ("1049831", "Chloe"))]
+    assert texts(page)[2].split("\n") == [
+        "So just to be clear, you can just LEAVE your earplugs sitting adorably on your nightstand "
+        "like that, and the cat doesn’t hijack them without 30 minutes and eats or knocks them "
+        "irretrievably under something? Because I can’t ever leave earplugs out. Just sitting there. "
+        "Not even in a bowl. Huh?",
+        "Erm… I really hate to sleep in pants. Undies only, please. Also my feet must be covered by "
+        "the blankets, and either a ceiling pan or stand fan on. But I generally manage to fall "
+        "asleep in the rare cases where I can’t have it my way (but camping trips = worst sleep EVAR).",
+    ]
+    assert all(c.published is None and c.confidence == "high" for c in WP.thread.parse(page))
+    assert WP.thread.comments_status(page) == "html"
+
+
+def test_kubrick_style_loop_pingback_and_the_posts_own_heading() -> None:
+    """MistyLook: `div.cmtinfo` (date, number, `cite` name) before bare paragraphs, a pingback
+    listed as a comment without its class ("[...] excerpt [...]" as core writes it). The body
+    has no `single` class and the post no `hentry`; its heading links to the post itself,
+    which makes it no index."""
+    url = "http://blog.mrmeyer.com/?p=15500"
+    page = real("kubrick-loop-R24.html", url)
+    assert WP.hints.detect(page)
+    assert WP.hints.is_article(page)
+    assert WP.hints.article_links(page) == []
+    pingback = page.tree.xpath("//li[@id='comment-551476']//p/text()")
+    assert pingback == ["[...] 2012 Oct 25. The purpose and the results. [...]"]
+    assert rows(page) == [("551488", None, True, "Timon Piccini", f"{url}#comment-551488")]
+    assert texts(page) == ["I am pretty sure $20 American can no longer buy a new car, even up in Canada.\n"
+                           "That being said there is this.\n"
+                           "Thanks for that Dan! Also apparently it’s as Chris Hunter said, the wooden "
+                           "ratio!"]
+
+
+def test_thesis_dt_dd_detected_by_its_comment_form() -> None:
+    """Thesis 1.x: `dl#comment_list`, `dt#comment-N` (number, `span.comment_author`, time) and
+    the `dd` after it (the text in `div.format_text`). The theme's assets are on the site's
+    host, not the page's: the form posting to wp-comments-post.php says WordPress."""
+    url = "https://corpus.invalid/dragnet/20"
+    page = real("thesis-20.html", url)
+    assert not page.tree.xpath("//meta[@name='generator']")
+    assert WP.hints.detect(page)
+    assert WP.hints.is_article(page)
+    assert rows(page) == [("200481", None, True, "Chris Nahr", f"{url}#comment-200481"),
+                          ("200495", None, True, "John", f"{url}#comment-200495")]
+    assert texts(page)[1] == ("Even if the language is poetic, it seems to refer to the moon pulling on "
+                              "the oceans, which I find remarkable. That people would make any causal "
+                              "connection between the moon and the tides surprises me.")
+    assert texts(page)[0].startswith("Secondary source, John. The original Latin has")
+    # without the form (and its stylesheet on another host) nothing says WordPress
+    bare = (REAL / "thesis-20.html").read_text(encoding="utf-8").replace("wp-comments-post.php", "post.php")
+    assert not WP.hints.detect(parse_html(bare, url))
+
+
+def test_thesis_replies_nest_in_the_dd() -> None:
+    url = "http://paulocoelhoblog.com/2012/06/25/getting-through-just-one-night/"
+    page = real("thesis-threaded-119.html", url)
+    assert rows(page) == [("849926", None, True, "jackienoriega", f"{url}#comment-849926"),
+                          ("849276", None, True, "diana bo", f"{url}#comment-849276"),
+                          ("849296", "849276", True, "cheerleader", f"{url}#comment-849296")]
+    assert texts(page)[1:] == [  # no "Reply"
+        "Expecting always that something good is going to happen ,being optimistic is the key of life "
+        "and happiness …….cheers for life !!!!!", "cheers cheers cheers"]
+
+
+def test_names_in_a_meta_line_after_the_text() -> None:
+    """A callback printing "by <name> on <date>. Reply #" after the paragraphs, in the same
+    `div.comment-body`: a name without a link is the words before the date."""
+    page = real("meta-line-102.html", "http://randfishkin.com/blog/81/dangerous-hubris-startup-world")
+    assert names(page) == [("340", None, True, "james"), ("342", None, True, "Damien"),
+                           ("343", None, True, "Jane Copland"), ("346", "343", True, "Gianluca")]
+    assert texts(page)[0].split("\n")[1:] == [
+        "I’ve met plenty of assholes and egomaniacs who are not millionaires however.",
+        "Maybe there is something to it?"]
+    assert texts(page)[1] == ("Great post Rand, certainly there is a pattern across both around belief. "
+                              "There is absolutely a fine line between belief and egomania. Diversity of "
+                              "thought and business direction cam be good on so many levels.")
+
+
+def test_comment_id_on_the_text_inside_li_comment() -> None:
+    """WooThemes: `li#li-comment-N` holds the head ("<name> says:") and `div.comment-entry#comment-N`
+    with the text and the theme's own "[Reply]"."""
+    page = real("woo-entry-141.html", "http://www.everywhereist.com/wtf-weds-staples-in-my-head/")
+    assert names(page) == [("36451", None, True, "The Young Bigmouth"), ("36452", None, True, "Rishil")]
+    assert texts(page)[0] == ("Thanks for coming back…the world needs a little saving\n"
+                              "I always knew you are made of steel. Now you have proof.\nTake care.")
+
+
+def test_name_before_a_dash_and_a_nested_reply() -> None:
+    """`p.cm-meta`: "<name> — <date>" in the comment's `div.comment_entry`, beside one paragraph."""
+    page = real("cm-meta-431.html",
+                "http://www.fourhourworkweek.com/blog/2012/07/10/shopify-2012-build-a-business-competition/")
+    assert names(page) == [("129178", None, True, "Jeremiah Warren"), ("129233", "129178", True, "Graham"),
+                           ("129179", None, True, "George Mihaly")]
+    assert texts(page)[1] == ("I’d say use her familiarity with it to get back in touch with her – I know "
+                              "Tim has talked in his book about how to get in touch with important people "
+                              "and the benefits that can come from it!")
+
+
+def test_authorname_span_and_text_in_a_blockquote_on_an_archives_url() -> None:
+    """`span.authorname`; a page courlan calls navigation (`/archives/`) that is the post."""
+    url = "http://www.zephoria.org/thoughts/archives/2012/10/01/quantifying-girlness.html"
+    page = real("authorname-R132.html", url)
+    assert WP.hints.is_article(page)
+    permalink = f"{url}/comment-page-1#comment-"
+    assert rows(page) == [("5849321", None, True, "Matt", permalink + "5849321"),
+                          ("5854081", None, True, "A.", permalink + "5854081")]
+    assert texts(page)[0].split("\n")[1] == (
+        "This strikes me as so sad. I’m an ABD PhD student in statistics, and I worry that this kind "
+        "of attitude is what’s required to want to live the kind of life required to make it in "
+        "academia these days…")
+
+
+def test_name_and_date_in_a_heading_without_parent_classes() -> None:
+    page = real("heading-meta-R246.html", "http://thepioneerwoman.com/blog/2012/11/the-wrong-pickup/")
+    assert names(page) == [("1133120", None, True, "Lora Lee"), ("1133310", "1133120", True, "CArolyn"),
+                           ("1133121", None, True, "Mary Jane")]
+    assert texts(page)[:2] == [
+        "Too funny! I can bet your kids rolled their eyes at that one, too! (Mine always do…)",
+        "I wish I was back in the eye rolling stage with my sons. I blinked my eyes and they are grown "
+        "men.\nRee, your niece looks just like her Mama!"]
+
+
+def test_plugin_markup_with_an_id_repeated_inside_the_text() -> None:
+    """Epoch: classless `div#comment-N` in `div#epoch-comments`, replies in `div.epoch-child`,
+    a report link (`span#comment-N` again) inside the last paragraph, a name without a link."""
+    url = ("https://wptavern.com/stack-overflow-jobs-data-shows-reactjs-skills-in-high-demand-wordpress-"
+           "market-oversaturated-with-developers")
+    page = real("epoch-readability.html", url)
+    assert rows(page) == [("215114", None, True, "Rarst", f"{url}#comment-215114"),
+                          ("215125", "215114", True, "Barry Kooij", f"{url}#comment-215125"),
+                          ("215219", "215114", True, "Ammon", f"{url}#comment-215219")]
+    assert texts(page)[0].split("\n")[1] == (
+        "I had certainly never had an impression that there is an oversupply of of WP devs with "
+        "advanced level of PHP and experience in custom projects.")
+
+
+R220 = "http://earlyretirementextreme.com/the-biggest-blogging-mistake-i-ever-made.html"
+R16 = ("http://trekmovie.com/2012/10/26/save-the-bridge-a-behind-the-scenes-look-at-the-project-to-restore-"
+       "the-enterprise-d-bridge/")
+
+
+@pytest.mark.parametrize(("name", "url", "expected", "third"), [
+    ("theme-loop-R220.html", R220,
+     [("37914", "Progress Trap", "#com_37914"), ("37915", "Jacob", "#com_37915"),
+      ("37916", "Nikos", "#com_37916")],
+     "Many have mistaken the forrest for the trees."),
+    ("theme-loop-dl-R16.html", R16,
+     [("4931018", "James Cannon - Runcorn Trekkie UK", "#4931018"), ("4931020", "The Keeper", "#4931020"),
+      ("4931023", "CmdrR", "#4931023")],
+     "So, it’s a knock-off built years after the series finished."),
+])
+def test_a_themes_own_loop_without_comment_ids(
+        name: str, url: str, expected: list[tuple[str, str, str]], third: str) -> None:
+    """`div.coms#com_N` with "<name> said," and `div.blod-text`; a `dl` of dt ("1. <name> -
+    <date>", linking `#N`) and dd: read by the list's shape, with low confidence."""
+    page = real(name, url)
+    comments = WP.thread.parse(page)
+    got = [(c.comment_id, c.author, c.permalink) for c in comments]
+    assert got == [(cid, author, url + fragment) for cid, author, fragment in expected]
+    assert {(c.parent_id, c.parent_known, c.confidence) for c in comments} == {(None, True, "low")}
+    assert comments[2].text.split("\n")[0] == third
+    assert WP.thread.comments_status(page) == "html"
+
+
+def test_a_themes_own_loop_needs_every_item_whole() -> None:
+    """One item without an id, or without a name, and the run is no thread."""
+    html = (REAL / "theme-loop-R220.html").read_text(encoding="utf-8")
+    assert len(WP.thread.parse(parse_html(html, R220))) == 3
+    assert WP.thread.parse(parse_html(html.replace('id="com_37915"', ""), R220)) == []
+    assert WP.thread.parse(parse_html(html.replace("Nikos said,", ""), R220)) == []
+    dl = (REAL / "theme-loop-dl-R16.html").read_text(encoding="utf-8")
+    assert WP.thread.parse(parse_html(dl.replace('<a href="#4931020">2.</a>', "2."), R16)) == []
+
+
+def test_no_comments_and_other_platforms() -> None:
+    """A post whose comments are open and empty (a corpus negative): no comments, a section;
+    a Movable Type page with `div#comment-N` blocks is not WordPress's."""
+    page = real("no-comments-R140.html", "http://kourteous.com/?p=521")
+    assert WP.hints.detect(page)
+    assert WP.hints.is_article(page)
+    assert (WP.thread.parse(page), WP.thread.comments_status(page)) == ([], "html")
+    mt = real("movabletype-R836.html", "https://corpus.invalid/dragnet/R836")
+    assert mt.tree.xpath("//div[@id='comment-211984']")
+    assert not WP.hints.detect(mt)
+    assert platforms.detect(mt) is not WP
