@@ -1,18 +1,51 @@
-"""Drupal 7 (core comment module, RDF module markup; Bartik, Garland and custom themes)."""
+"""Drupal 6 and 7 core comments (comment module, RDF module; Garland, Bartik, Zen and custom themes).
+
+What every theme keeps is core's, not the template's: comment_view() (Drupal 7) and
+comment_render() (Drupal 6) print an empty `<a id="comment-N"></a>` right before each themed
+comment and open a `div.indented` before the first reply of a comment, so the element after the
+anchor is the comment, whatever its classes, and `div.indented` nesting gives its parent. The
+template decides the rest, and custom themes rename it all; read in this order:
+
+- body: the comment body field (`field-name-comment-body`, RDF `content:encoded`), else the
+  template's content wrapper (`content`, `comment-content`, `comment-body`, `comment-text`),
+  else the whole comment; the subject (`h3`, `.title`), the submitted line, picture, links,
+  signature and "In reply to" boxes left out. The subject is the text only when there is no
+  body at all: Drupal fills it with the body's first words when the commenter gives none.
+- author: RDF `foaf:name`, `.username`, theme_username()'s "View user profile." link, a link in
+  the submitted line, or the submitted line's "Submitted by X on" / "X (not verified)".
+- time: RDF `dc:date` or `<time datetime>` only: the shown date has no timezone.
+- permalink: Drupal 7's `/comment/N` (its own page), Drupal 6's `node/N#comment-N` as shown.
+
+Drupal 6 pages print no generator; they are told by `jQuery.extend(Drupal.settings`, as 7's.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from .base import ArticleMeta, Comment, Hints, Platform, ThreadParser, absolute, block_text, has_class, utc
+from .base import (
+    ArticleMeta,
+    Comment,
+    Hints,
+    Platform,
+    ThreadParser,
+    absolute,
+    block_text,
+    has_class,
+    join,
+    utc,
+)
 from .page import Page
 
 _COMMENT_PATH = re.compile(r"^/comment/(\d+)/?$")
 _COMMENT_REF = re.compile(r"(?:/comment/|#comment-)(\d+)")
+_OWN_PAGE = re.compile(r"/comment/(\d+)/?(?:$|\?)|[?&]q=comment/(\d+)(?:$|&)")  # not .../edit
 _NOT_VERIFIED = re.compile(r"\s*\(not verified\)\s*$")
 _ANONYMOUS = "Anonymous"  # Drupal's default name for anonymous users without one
 # Paths every Drupal site has that lead to forms, accounts, searches or endless calendars.
@@ -28,8 +61,50 @@ _NODE_FORMS = {"page-node-edit", "page-node-delete", "page-node-revisions", "pag
                "page-node-translate", "page-node-webform-results"}
 _NODE = (f"//*[self::div or self::article][{has_class('node')}][starts-with(@id, 'node-')]"
          f"[not({has_class('node-teaser')})]")
-_COMMENTS = (f"//*[self::div or self::article][{has_class('comment')}]"
+# (`/descendant::`, not `//`: libxml2 merges the many small node sets of `//*[...]` in
+# quadratic time, seconds on a page of 10,000 comments)
+_COMMENTS = (f"/descendant::*[self::div or self::article][{has_class('comment')}]"
              "[ancestor::*[@id='comments'] or @about]")
+# The empty `<a id="comment-N"></a>` core prints before each comment; pruned from the body with
+# the element holding them, where a theme prints no `#comments` wrapper around the thread.
+_ANCHOR_ID = re.compile(r"comment-(\d+)")
+_ANCHOR = "a[starts-with(@id, 'comment-')][not(*)][not(normalize-space())][not(@href)]"
+_ANCHORS_BOX = f"/descendant::*[{_ANCHOR}][not(ancestor-or-self::*[@id='comments'])]"
+_COMMENT_TAGS = {"div", "article", "section", "li", "dl", "table"}
+_DATES = (".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]/@content"
+          " | .//time/@datetime")
+# Bylines, most specific first: RDF's foaf:name, theme_username()'s class (7) and link title
+# (6, 7; English sites), a name linked in the submitted line (Garland's "date — name"), the
+# author wrappers custom themes name.
+_AUTHORS = (
+    ".//*[@rel='sioc:has_creator']//*[@property='foaf:name']",
+    ".//*[contains(concat(' ', normalize-space(@typeof), ' '), ' sioc:UserAccount ')]",
+    f".//*[{has_class('username')}]",
+    ".//a[@title='View user profile.']",
+    f".//*[{has_class('submitted')}]//a[not(contains(@href, 'comment'))]",
+    " | ".join(f".//*[{has_class(c)}]" for c in ("comment-author", "commenter-name", "author", "user",
+                                                  "name", "comment-name")),
+)
+_NOT_BYLINE = frozenset({"comment-parent", "comment-parent-author", "parent", "field-name-comment-body",
+                         "field-comment-body", "user-signature", "signature"})
+_SUBMITTED_BY = re.compile(r"\bby\s+(.+?)\s+on\b", re.I)  # "Submitted by X on <date>"
+_UNVERIFIED_NAME = re.compile(r"([^\u2014\u2013|]+?)\s*\(not verified\)")  # "<date> — X (not verified)"
+# The body: its field (Drupal 7; `field-comment-body` in some 6 themes), else the template's
+# wrapper of it, else the comment itself (None), each without what a template prints around it.
+_BODY_FIELDS = (f".//*[{has_class('field-name-comment-body')}]",
+                ".//*[contains(concat(' ', normalize-space(@property), ' '), ' content:encoded ')]",
+                f".//*[{has_class('field-comment-body')}]")
+_CONTAINERS = (*(f".//*[{has_class(c)}]" for c in ("content", "comment-content", "comment-body",
+                                                    "comment-text")), None)
+_META = ("submitted", "links", "user-picture", "picture", "author", "user-signature", "signature",
+         "rdf-meta", "comment-parent", "comment-parent-author", "parent", "new", "username", "permalink",
+         "comment-header", "comment-footer", "comment-meta", "comment-info", "attribution", "meta",
+         "element-invisible", "element-hidden", "comment-time", "commenter-name", "comment-permalink",
+         "comment-edited", "comment-author", "user", "title", "indented", "comment")
+_JUNK = (".//*[self::h1 or self::h2 or self::h3 or self::h4 or self::form or self::script or self::style"
+         " or self::footer or self::header or self::noscript or " + " or ".join(map(has_class, _META)) + "]")
+_SUBJECT = (".//*[self::h2 or self::h3 or self::h4][not(ancestor::*[contains(@class, 'field')])]"
+            f" | .//*[{has_class('title')}] | .//*[@property='dc:title']")
 
 
 def _page_of(url: str) -> int:
@@ -64,13 +139,19 @@ class Drupal7Hints(Hints):
 
     def is_article(self, page: Page) -> bool:
         """A node's full page: its node wrapper (any theme that keeps Drupal's `node-N` id),
-        or the body classes every Drupal 7 theme prints for a node page."""
+        or the body classes every Drupal 7 theme prints for a node page; on a Drupal 6 page
+        (no generator, no such classes), core's comment anchors: a thread is only shown under
+        its node."""
         body = page.tree.find("body")
         classes = (body.get("class") or "").split() if body is not None else []
         if ("page-node" in classes and any(_NODE_PAGE.match(c) for c in classes)
                 and not any(c in _NODE_FORMS for c in classes)):
             return True
-        return bool(_node(page))
+        if _node(page):
+            return True
+        sig = page.signals
+        return (not any(g.startswith("Drupal 7") for g in sig.generators) and "front" not in classes
+                and any(_ANCHOR_ID.fullmatch(i) for i in sig.ids))
 
     def article_links(self, page: Page) -> list[str]:
         tree, url = page.tree, page.url
@@ -149,7 +230,7 @@ class Drupal7Hints(Hints):
 
 
 class Drupal7Thread(ThreadParser):
-    thread_xpath = "//*[@id='comments']"
+    thread_xpath = f"//*[@id='comments'] | {_ANCHORS_BOX}"
 
     def article(self, page: Page) -> ArticleMeta:
         meta = super().article(page)
@@ -165,10 +246,10 @@ class Drupal7Thread(ThreadParser):
         return meta
 
     def comments_status(self, page: Page) -> str:
-        return "html"  # Drupal 7 renders its threads server-side: no comments is a real 0
+        return "html"  # Drupal renders its threads server-side: no comments is a real 0
 
     def parse(self, page: Page) -> list[Comment]:
-        """Drupal 7 comments: ids from anchors/RDFa, parents from `sioc:reply_of`, else nesting.
+        """Drupal 6/7 comments: ids from anchors/RDFa, parents from `sioc:reply_of`, else nesting.
 
         Replies sit in the `div.indented` that follows their parent, so nesting gives the
         parent within one page; the first replies on a later page have theirs on another
@@ -176,98 +257,194 @@ class Drupal7Thread(ThreadParser):
         """
         if (cached := page.memo.get("drupal7.comments")) is not None:
             return cached
-        url = page.url
+        url, found = page.url, _comment_nodes(page)
+        marks = {node for node, _ in found}
+        by_node = {node: cid for node, cid in found}
+        later: list[bool] = []  # is this a later page of the thread? (read once, if asked)
+        d7 = any(g.startswith("Drupal 7") for g in page.signals.generators)
         out: list[Comment] = []
-        nodes = page.tree.xpath(_COMMENTS)
         last_at_level: dict[int, str] = {}
-        for order, node in enumerate(nodes):
-            cid = self._comment_id(node)
-            if cid is None:
-                continue
-            level = len(node.xpath(f"ancestor::div[{has_class('indented')}]"))
-            parent, known = self._rdf_parent(node)
-            if not known:  # no RDF module: trust nesting only when the parent is on this page
-                parent = last_at_level.get(level - 1) if level else None
-                known = level == 0 or parent is not None
-            last_at_level[level] = cid
-            for deeper in [k for k in last_at_level if k > level]:
-                del last_at_level[deeper]
+        for node, cid in found:
+            level = len(_xp(f"ancestor::div[{has_class('indented')}]")(node))
+            parent, known = _rdf_parent(node, marks)
+            if not known:
+                up = next((by_node[a] for a in node.iterancestors() if a in marks), None)
+                if up is not None:  # a theme that nests replies inside their parent
+                    parent, known = up, True
+                else:  # no RDF module: trust nesting only when the parent is on this page
+                    parent = last_at_level.get(level - 1) if level else None
+                    if level == 0 and not later:
+                        later.append(Drupal7Hints().page_number(page) > 0)
+                    known = parent is not None or (level == 0 and not later[0])
+            last_at_level = {k: v for k, v in last_at_level.items() if k < level} | {level: cid}
             out.append(Comment(
                 comment_id=cid,
                 parent_id=parent,
-                author=self._author(node),
-                published=utc(next(iter(node.xpath(
-                    ".//*[contains(concat(' ', normalize-space(@property), ' '), ' dc:date ')]/@content"
-                )), None)),
-                text=self._text(node),
-                permalink=self._permalink(node, url, cid),
-                order=order,
+                author=_author(node, marks),
+                published=next(filter(None, map(utc, _own(node, marks, _DATES, _NOT_BYLINE))), None),
+                text=_text(node, marks),
+                permalink=_permalink(node, marks, url, cid, d7),
+                order=len(out),
                 parent_known=known,
             ))
         page.memo["drupal7.comments"] = out
         return out
 
-    @staticmethod
-    def _comment_id(node: HtmlElement) -> str | None:
-        refs = node.xpath("@about | .//a[contains(@class, 'permalink')]/@href")
-        prev = node.getprevious()
-        if prev is not None and prev.tag == "a" and (prev.get("id") or "").startswith("comment-"):
-            refs.insert(0, "#" + prev.get("id"))
-        for ref in refs:
-            if m := _COMMENT_REF.search(ref):
-                return m.group(1)
-        return None
 
-    @staticmethod
-    def _permalink(node: HtmlElement, url: str, cid: str) -> str:
-        """The comment's own link as the site writes it (subdirectory installs, `?q=` URLs),
-        else Drupal's default path."""
-        hrefs = node.xpath(f".//a[{has_class('permalink')}]/@href | @about")
-        for link in absolute(url, hrefs):
-            if _COMMENT_REF.search(link) or f"comment/{cid}" in link:
-                return link
+@lru_cache(maxsize=64)
+def _xp(expr: str) -> etree.XPath:
+    """Each expression compiled once: `el.xpath(str)` compiles it on every call (10,000
+    comments run each rule 10,000 times)."""
+    return etree.XPath(expr)
+
+
+def _classes(el: HtmlElement) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _empty_anchor(el: HtmlElement) -> bool:
+    return el.tag == "a" and not len(el) and not (el.text or "").strip() and el.get("href") is None
+
+
+def _comment_nodes(page: Page) -> list[tuple[HtmlElement, str]]:
+    """(element, id) of each comment, in document order: the element after each anchor core
+    prints; on a page without such anchors, `div.comment` elements in `#comments` or with an
+    RDF `about`, with an id from their permalink."""
+    if (known := page.memo.get("drupal7.nodes")) is not None:
+        return known
+    found: list[tuple[HtmlElement, str]] = []
+    seen: set[str] = set()
+    for a in page.tree.iter("a"):
+        if not (m := _ANCHOR_ID.fullmatch(a.get("id") or "")) or not _empty_anchor(a) or m.group(1) in seen:
+            continue
+        node = a.getnext()
+        # `<a id="new">`, `<mark>`: more markers before the comment
+        while node is not None and (node.tag == "mark" or not isinstance(node.tag, str)
+                                    or _empty_anchor(node)):
+            node = node.getnext()
+        if node is not None and node.tag in _COMMENT_TAGS and "indented" not in _classes(node):
+            seen.add(m.group(1))
+            found.append((node, m.group(1)))
+    if not found:
+        for node in page.tree.xpath(_COMMENTS):
+            if (cid := _comment_id(node)) is not None and cid not in seen:
+                seen.add(cid)
+                found.append((node, cid))
+    page.memo["drupal7.nodes"] = found
+    return found
+
+
+def _comment_id(node: HtmlElement) -> str | None:
+    refs = node.xpath("@about | .//a[contains(@class, 'permalink')]/@href")
+    for ref in refs:
+        if m := _COMMENT_REF.search(ref):
+            return m.group(1)
+    return None
+
+
+def _stops(el: HtmlElement, marks: set[HtmlElement], boxes: frozenset[str]) -> bool:
+    """Does `el` belong to another comment, a reply list, or one of `boxes` (by class; any
+    `boxes` also stops at the RDF body field)?"""
+    if el in marks:
+        return True
+    classes = _classes(el)
+    if el.tag == "div" and "indented" in classes:
+        return True
+    return bool(boxes) and bool(classes & boxes or "content:encoded" in (el.get("property") or "").split())
+
+
+def _own(node: HtmlElement, marks: set[HtmlElement], xpath: str,
+         boxes: frozenset[str] = frozenset()) -> list:
+    """Matches of xpath in this comment itself: not in a reply nested in it, nor in `boxes`."""
+    out = []
+    for hit in _xp(xpath)(node):
+        el = hit.getparent() if isinstance(hit, str) else hit  # an attribute: its element
+        while el is not None and el is not node and not _stops(el, marks, boxes):
+            el = el.getparent()
+        if el is node:
+            out.append(hit)
+    return out
+
+
+def _rdf_parent(node: HtmlElement, marks: set[HtmlElement]) -> tuple[str | None, bool]:
+    """(parent id, known): RDFa names the parent comment, or the node for top level."""
+    resources = _own(node, marks, ".//*[@rel='sioc:reply_of']/@resource")
+    if not resources:
+        return None, False
+    for res in resources:
+        if m := _COMMENT_REF.search(res):
+            return m.group(1), True
+    return None, True
+
+
+def _name(el: HtmlElement | str) -> str:
+    text = el if isinstance(el, str) else el.text_content()
+    return _NOT_VERIFIED.sub("", " ".join(text.split())).strip()
+
+
+def _author(node: HtmlElement, marks: set[HtmlElement]) -> str | None:
+    """The first name a rule finds (`Anonymous`: none); the "In reply to X" box and the body
+    are not the comment's byline."""
+    for xpath in _AUTHORS:
+        for el in _own(node, marks, xpath, _NOT_BYLINE):
+            if name := _name(el):
+                return None if name == _ANONYMOUS else name
+    for line in _own(node, marks, f".//*[{has_class('submitted')}]", _NOT_BYLINE):
+        text = " ".join(line.text_content().split())
+        if (m := _SUBMITTED_BY.search(text)) or (m := _UNVERIFIED_NAME.search(text)):
+            name = _name(m.group(1))
+            return None if not name or name == _ANONYMOUS else name
+    return None
+
+
+def _clean_text(el: HtmlElement) -> str:
+    """block_text of `el` without what a comment template prints around the body, nor
+    replies nested in it."""
+    clone = el.__copy__()
+    junk = _xp(_JUNK)(clone)
+    for a in clone.iter("a"):  # a nested reply: its anchor and the element after it
+        if _ANCHOR_ID.fullmatch(a.get("id") or "") and _empty_anchor(a) and (nxt := a.getnext()) is not None:
+            junk.append(nxt)
+    for dash in clone.iter("div"):  # Garland's signature: `<div class="clear-block"><div>—</div>sig</div>`
+        if not len(dash) and (dash.text or "").strip() == "\u2014" and (box := dash.getparent()) is not clone:
+            junk.append(box)
+    for bad in junk:
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    return block_text(clone)
+
+
+def _text(node: HtmlElement, marks: set[HtmlElement]) -> str:
+    for xpath in _BODY_FIELDS:  # the body field alone
+        if fields := _own(node, marks, xpath):
+            items = [i for f in fields for i in _xp(f".//*[{has_class('field-item')}]")(f)] or fields
+            if text := "\n".join(filter(None, map(block_text, items))):
+                return text
+    for xpath in _CONTAINERS:  # the template's wrapper of it, or the whole comment
+        for el in _own(node, marks, xpath) if xpath else [node]:
+            if text := _clean_text(el):
+                return text
+    # nothing but a subject (a theme that prints no body): the subject, the only text shown
+    return next(filter(None, (" ".join(el.text_content().split()) for el in _own(node, marks, _SUBJECT))), "")
+
+
+def _permalink(node: HtmlElement, marks: set[HtmlElement], url: str, cid: str, d7: bool) -> str:
+    """The comment's own link as the site writes it (subdirectory installs, `?q=` URLs; Drupal
+    6's `node/N#comment-N`), else Drupal 7's default path or the anchor on this page."""
+    hrefs = [*_own(node, marks, f".//a[{has_class('permalink')}]/@href"), *filter(None, [node.get("about")])]
+    for link in absolute(url, hrefs):
+        if (m := _COMMENT_REF.search(link)) and m.group(1) == cid:
+            return link
+    hrefs = _own(node, marks, ".//a/@href")
+    for link in absolute(url, hrefs):
+        if (m := _OWN_PAGE.search(link)) and cid in m.groups():
+            return link
+    if d7:
         return f"{_origin(url)}/comment/{cid}"
-
-    @staticmethod
-    def _rdf_parent(node: HtmlElement) -> tuple[str | None, bool]:
-        """(parent id, known): RDFa names the parent comment, or the node for top level."""
-        resources = node.xpath(".//*[@rel='sioc:reply_of']/@resource")
-        if not resources:
-            return None, False
-        for res in resources:
-            if m := _COMMENT_REF.search(res):
-                return m.group(1), True
-        return None, True
-
-    @staticmethod
-    def _author(node: HtmlElement) -> str | None:
-        names = node.xpath(
-            ".//*[@rel='sioc:has_creator']//*[@property='foaf:name']"
-            f" | .//*[{has_class('submitted')}]//*[{has_class('username')}]"
-        )
-        if not names:
-            return None
-        name = _NOT_VERIFIED.sub("", " ".join(names[0].text_content().split()))
-        return None if not name or name == _ANONYMOUS else name
-
-    @staticmethod
-    def _text(node: HtmlElement) -> str:
-        body = node.xpath(
-            f".//div[{has_class('field-name-comment-body')}]//div[{has_class('field-item')}]"
-        )
-        if body:
-            return "\n".join(filter(None, (block_text(b) for b in body)))
-        content = node.xpath(f".//div[{has_class('content')}]")
-        if not content:
-            return ""
-        # Older themes: the content div holds the body plus RDF spans, links and signatures.
-        clone = content[0].__copy__()
-        for junk in clone.xpath(
-            f".//*[{has_class('rdf-meta')} or {has_class('links')} or {has_class('user-signature')}"
-            f" or {has_class('comment-parent')}]"
-        ):
-            junk.drop_tree()
-        return block_text(clone)
+    for href in hrefs:
+        if href.strip().endswith(f"#comment-{cid}"):
+            return join(url, href.strip())
+    return url.partition("#")[0] + f"#comment-{cid}"
 
 
 def _origin(url: str) -> str:

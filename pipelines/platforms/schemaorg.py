@@ -319,6 +319,30 @@ def _text(el: HtmlElement) -> str:
     return el.get("datetime") or el.text_content() if el.tag == "time" else el.text_content()
 
 
+def _when(el: HtmlElement) -> str:
+    """A date property: `content`, else `datetime` (which themes also put on a `<span>`), else
+    the text."""
+    if el.get("content") is not None:
+        return el.get("content", "")
+    return el.get("datetime") or el.text_content()
+
+
+def _inner_id(scope: HtmlElement) -> str | None:
+    """A comment id on an element of the item's own (not a nested item's): a comment-like
+    `id` (`comment-12`, `c12`) or a number."""
+    stack = list(scope.iterchildren())[::-1]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        ident = (el.get("id") or "").strip()
+        if ident and (ident.isdecimal() or _FRAGMENT_ID.fullmatch(ident)):
+            return _fragment_id(ident)
+        if "itemscope" not in el.attrib:
+            stack += list(el.iterchildren())[::-1]
+    return None
+
+
 class _MdThread:
     """The page's microdata comments: each scope with its own properties and id."""
 
@@ -336,6 +360,10 @@ class _MdThread:
             refs += [urljoin(url, "#" + a) for a in (scope.get("id"), anchor(scope)) if a]
             ident = next((_clean(_text(e)) for e in p.get("identifier", [])), None)
             cid = ident or next(filter(None, map(_ref_id, refs)), None)
+            # UserComments' replyToUrl (`?replytocom=N`: a reply to this comment), else the id
+            # of the item's own wrapper inside it (`<div itemscope><div id="209193">`)
+            cid = cid or next(filter(None, (_ref_id(_href(e, url)) for e in p.get("replyToUrl", []))),
+                              None) or _inner_id(scope)
             self.ids.append(cid)
             self.keys |= {r: cid for r in refs if r and cid}
 
@@ -504,15 +532,17 @@ class SchemaOrgThread(ThreadParser):
                 boxes = {c for a in scope.iterancestors() for c in (a.get("class") or "").split()}
                 pid, known = None, not boxes & _REPLY_BOXES
             author = next(iter(p.get("author", []) + p.get("creator", [])), None)
-            if author is not None and "itemscope" in author.attrib:
-                author = next(iter(_props(author).get("name", [])), None)
+            if author is not None and "itemscope" in author.attrib and (inner := _props(author)):
+                # a Person item: its name (`<cite itemprop="author" itemscope>Name</cite>`,
+                # an item with no properties, is its text)
+                author = next(iter(inner.get("name", [])), None)
             when = next(iter(p.get("dateCreated", []) + p.get("commentTime", [])
                              + p.get("datePublished", [])), None)
             texts = p.get("text", []) + p.get("commentText", [])
             out.append(Comment(
                 comment_id=cid, parent_id=pid, parent_known=known,
                 author=_clean(_text(author)) if author is not None else None,
-                published=utc(_clean(_text(when))) if when is not None else None,
+                published=utc(_clean(_when(when))) if when is not None else None,
                 text="\n".join(filter(None, (
                     _plain(t.get("content")) if t.tag == "meta" else block_text(t) for t in texts))),
                 permalink=next(filter(None, (_permalink(_href(e, url), page)

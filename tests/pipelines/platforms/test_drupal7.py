@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
 
 from pipelines.extraction.pages import Tally, extract_page
 from pipelines.extraction.warc import Capture, HtmlDoc
-from pipelines.platforms import Page, detect
+from pipelines.platforms import BY_NAME, Page, detect
 
 URL = "https://www.zeitung.example/politik/ausschuss-vertagt-entscheidung"
 
@@ -89,3 +92,133 @@ def test_other_drupal_7_pages_stay_out():
         found = Page.parse(URL, html)
         assert detect(found).name == "drupal7"
         assert not detect(found).hints.is_article(found), classes
+
+
+# --- trimmed real pages (tests/data/real/drupal/SOURCES.md) ---------------------------------------
+
+REAL = Path(__file__).parents[2] / "data" / "real" / "drupal"
+DRUPAL7 = BY_NAME["drupal7"]
+
+
+def real(name: str, url: str) -> Page:
+    found = Page.parse(url, (REAL / name).read_text(encoding="utf-8"))
+    assert found is not None
+    return found
+
+
+AC = "http://www.androidcentral.com/htc-and-verizon-hooking-nov-13-nyc"
+ZH = "http://www.zerohedge.com/news/why-fate-global-equity-rally-may-rest-hands-soybeans"
+NS = "http://www.newstatesman.com/nelson-jones/2012/11/tom-watson-danger-fuelling-new-paedophile-panic"
+
+
+@pytest.mark.parametrize(("name", "url", "want"), [
+    # Drupal 6, own theme: div.comment with comment-header/-body/-footer, the name in p.user
+    ("androidcentral-R342.html", AC, [
+        ("493093", None, "mtmjr90", "Do we know for sure this is Android related as opposed to 8X?"),
+        ("493101", "493093", "thejuiceman236", "Well I guess they could talk about the HTC 8X here as well"),
+        ("493106", "493101", "mtmjr90", "Yeah, true. But I know WPCentral has gotten invitations to"),
+        ("493104", "493093", "rawkerdude", "That hint of a big red droid eye in the lower right-hand"),
+        ("493105", "493104", "mtmjr90", "I guess that does reek of Droid branding..."),
+        ("493095", None, "romma", "It is a special announcement that Ice Cream Sandwich is coming")]),
+    # Drupal 6, own theme: no `comment` class at all (div.non_toggle_area), the name in <b><a>
+    ("zerohedge-T21.html", ZH, [
+        ("2691543", None, "malikai", "Here's how it looks to us today.\nhttps://www.quantsig.net/img/"),
+        ("2691572", "2691543", "Skateboarder", "You mean in the hands of Monsanto..."),
+        ("2691578", "2691572", "Abraxas", "Beware! Do not mention the name of the\xa0Evil One\xa0aloud."),
+        ("2691546", None, "Young", "Soon children - SOON!")]),
+    # Drupal 6, Garland's "date — name" submitted line, the body loose in the comment (no
+    # .content), an anonymous name "(not verified)" without a link, an empty subject h3
+    ("newstatesman-R700.html", NS, [
+        ("264780", None, "Caroline Crampton", "Comments on this article are now closed."),
+        ("264770", None, "Pentangelis", "I have absolutely no time for Mr. Watson and his entirely"),
+        ("264764", None, "Barrie J", "There will be no 'witch hunt', if there has been inappropriate"),
+        ("264769", "264764", "Sam Gisoad", "Operation Ore wasn't a cover-up, 1,800 people were")]),
+])
+def test_drupal6_custom_themes_are_read_from_cores_comment_anchors(name, url, want):
+    found = real(name, url)
+    assert detect(found).name == "drupal7"  # `jQuery.extend(Drupal.settings`, no generator
+    assert DRUPAL7.hints.is_article(found)
+    comments = DRUPAL7.thread.parse(found)
+    assert [(c.comment_id, c.parent_id, c.author) for c in comments] == [w[:3] for w in want]
+    for c, (_, _, _, start) in zip(comments, want, strict=True):
+        assert c.text.startswith(start), (c.comment_id, c.text)
+        assert c.parent_known
+        assert c.published is None  # "Nov 06 2012 | 1:23 pm", "Fri, 2012-11-09 17:18": no zone
+        # Drupal 6 has no /comment/N page: the node page's anchor
+        assert c.permalink == f"{url}#comment-{c.comment_id}"
+    texts = "\n".join(c.text for c in comments)
+    for chrome in ("says:", "Posted on", "Reply", "register", "picture", "not verified", "2012"):
+        assert chrome not in texts
+
+
+def test_drupal6_comments_stay_out_of_the_article_body():
+    html = (REAL / "newstatesman-R700.html").read_text(encoding="utf-8")
+    cap = Capture("ns.warc.gz", "ns.warc.gz", 0, 1, "<urn:uuid:2>", NS, "2013-01-01T00:00:00Z")
+    result = extract_page(HtmlDoc(cap, html, "utf-8"), Tally())
+    assert result is not None
+    assert len(result.comments) == 4
+    assert "between listening sympathetically" in result.article["text"]
+    assert "Operation Ore" not in result.article["text"]
+
+
+def test_drupal7_custom_theme_with_the_name_in_the_subject_slot():
+    """aclu.org: the username where Bartik prints the subject, a `field-comment-body` body, the
+    date in the links; "Anonymous" is no name."""
+    url = "https://www.aclu.org/blog/privacy-technology/internet-privacy/facebook-tracking-me-even-though-im-not-facebook"
+    found = real("aclu-drupal7.html", url)
+    assert detect(found).name == "drupal7"
+    comments = DRUPAL7.thread.parse(found)
+    assert [(c.comment_id, c.parent_id, c.author, c.permalink) for c in comments] == [
+        ("223379", None, None, "https://www.aclu.org/comment/223379"),
+        ("223395", None, "Lars", "https://www.aclu.org/comment/223395"),
+        ("223421", None, None, "https://www.aclu.org/comment/223421"),
+        ("223672", "223421", None, "https://www.aclu.org/comment/223672"),
+        ("223424", None, "Ed B. -Netherlands", "https://www.aclu.org/comment/223424"),
+    ]
+    assert comments[1].text == "Couldn\u2019t I just bloc facebook in my private filer (squid filter)?"
+    assert comments[2].text == ("This was the most elightening piece on Facebook Ive seen of late.\n"
+                                "Hate their format, so don't use it.")
+    assert all("Anonymous" not in c.text and "reply" not in c.text for c in comments)
+
+
+def test_a_drupal_page_without_comments_has_none():
+    url = ("http://www.whitehouse.gov/blog/2012/07/21/wall-street-reform-two-years-later-reforming-system-and"
+           "-protecting-american-consumer")
+    found = real("negative-whitehouse-15.html", url)
+    assert detect(found).name == "drupal7"
+    assert DRUPAL7.thread.parse(found) == []
+    assert DRUPAL7.thread.comments_status(found) == "html"
+
+
+# Drupal 6's core comment.tpl.php as Garland-derived themes print it: the subject (a link to the
+# comment's anchor) in h3, "Submitted by X on <date>", the body in .content with Garland's
+# signature box after it, an anonymous reply with an empty body.
+GARLAND = """<html><head>
+<script type="text/javascript">jQuery.extend(Drupal.settings, {"basePath":"/"});</script></head>
+<body class="not-front page-node node-type-story"><div id="node-12" class="node"><h2>Ferry fares</h2>
+<div class="content"><p>The ferry company raised its fares again.</p></div></div>
+<div id="comments"><a id="comment-5"></a>
+<div class="comment comment-published odd"><div class="clear-block">
+ <span class="submitted">Submitted by <a href="/user/3" title="View user profile.">ola</a>
+  on Mon, 04/02/2012 - 10:15.</span>
+ <h3><a href="/node/12#comment-5" class="active">A subject of its own</a></h3>
+ <div class="content"><p>The body, which says something else.</p>
+  <div class="clear-block"><div>—</div>Ola from Bergen</div></div></div>
+ <div class="links"><ul class="links"><li class="comment_reply"><a href="/comment/reply/12/5">reply</a></li>
+ </ul></div>
+</div>
+<div class="indented"><a id="comment-6"></a>
+<div class="comment comment-published even"><div class="clear-block">
+ <span class="submitted">Submitted by Guest (not verified) on Mon, 04/02/2012 - 11:00.</span>
+ <h3><a href="/node/12#comment-6" class="active">Re: A subject</a></h3>
+ <div class="content"></div></div></div></div>
+</div></body></html>"""
+
+
+def test_drupal6_subjects_are_not_texts():
+    found = Page.parse("https://ferry.example/node/12?page=0", GARLAND)
+    comments = DRUPAL7.thread.parse(found)
+    assert [(c.comment_id, c.parent_id, c.author, c.text, c.permalink) for c in comments] == [
+        ("5", None, "ola", "The body, which says something else.", "https://ferry.example/node/12#comment-5"),
+        ("6", "5", "Guest", "Re: A subject", "https://ferry.example/node/12#comment-6"),  # no body: subject
+    ]

@@ -289,3 +289,83 @@ def test_drupal8_hints_never_parse_and_the_thread_is_parsed_once(monkeypatch: py
             assert hints.permalinks(fresh) == permalinks
         else:
             assert hints.permalinks(fresh) == [f"https://gazette.example/comment/{n}" for n in (21, 22, 23)]
+
+
+# A theme on Stable's comment.html.twig, without the RDF module: no classes, no
+# data-comment-user-id (a template printing its own <article> drops `attributes`), the "new"
+# marker between core's anchor and the comment, "Submitted by" in a bare <p>, the subject in h3.
+STABLE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8" />
+<meta name="Generator" content="Drupal 9 (https://www.drupal.org)" /><title>Ferry fares | Gazette</title></head>
+<body><main><article class="node"><h1>Ferry fares</h1><p>The ferry company raised its fares.</p></article>
+<section><h2>Comments</h2>
+<a id="comment-31"></a>
+<mark class="hidden" data-comment-timestamp="1700000000"></mark>
+<article>
+  <footer><img src="/files/kim.png" alt="" /><p>Submitted by <a href="/user/5" title="View user profile.">kim</a>
+  on Tue, 11/14/2023 - 22:13</p><a href="/comment/31#comment-31" hreflang="en">Permalink</a></footer>
+  <div><h3><a href="/comment/31#comment-31" rel="bookmark" hreflang="en">The fares were</a></h3>
+    <div><p>The fares were raised twice this year.</p></div>
+    <ul class="links inline"><li><a href="/comment/reply/node/7/comment/31">Reply</a></li></ul></div>
+</article>
+<div class="indented">
+<a id="comment-32"></a>
+<mark class="hidden" data-comment-timestamp="1700000100"></mark>
+<article>
+  <footer><p>Submitted by <span>guest (not verified)</span> on Tue, 11/14/2023 - 22:15</p>
+    <p class="visually-hidden">In reply to <a href="/comment/31#comment-31">The fares were</a> by
+    <a href="/user/5" title="View user profile.">kim</a></p>
+    <a href="/comment/32#comment-32" hreflang="en">Permalink</a></footer>
+  <div><h3><a href="/comment/32#comment-32" rel="bookmark" hreflang="en">Not twice</a></h3>
+    <div><p>Not twice: three times.</p></div></div>
+</article>
+</div>
+</section></main></body></html>"""  # noqa: E501
+
+
+def test_drupal9_theme_without_cores_attributes_is_read_from_the_anchors() -> None:
+    url = "https://gazette.example/news/ferry-fares"
+    found = parse_page(url, STABLE)
+    assert DRUPAL8.hints.detect(found)
+    assert DRUPAL8.thread.comments_status(found) == "html"
+    comments = DRUPAL8.thread.parse(found)
+    assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.text, c.permalink)
+            for c in comments] == [
+        ("31", None, True, "kim", None, "The fares were raised twice this year.",
+         "https://gazette.example/comment/31"),  # not the subject, not the links
+        ("32", "31", True, "guest", None, "Not twice: three times.", "https://gazette.example/comment/32"),
+    ]  # data-comment-timestamp is the last change, not the time of posting
+    assert DRUPAL8.hints.permalinks(found) == ["https://gazette.example/comment/31",
+                                               "https://gazette.example/comment/32"]
+
+
+# A magazine's own theme on Olivero's markup: the subject in its own `comment__title` box, the
+# body wrapper carrying `comment__title` too, a "By X on <date>" byline in `comment__author`, and
+# a comment whose body is empty.
+MAGAZINE = """<!DOCTYPE html><html lang="en"><head>
+<meta name="Generator" content="Drupal 10 (https://www.drupal.org)" /><title>Beta 4 | Magazine</title></head>
+<body><article class="node node--type-forum node--view-mode-full"><h1>Beta 4</h1><p>Discuss beta 4 here.</p>
+</article><section data-drupal-selector="comments" class="comments">
+<article class="comment js-comment comment--level-1" id="comment-41" data-comment-user-id="9" role="article">
+ <div class="comment__title"><h3><a class="permalink" href="/comment/41">Speech quality</a></h3></div>
+ <div class="comment__text-wrapper"><footer class="comment__meta">
+  <p class="comment__author">By <span>tunmi13</span> on Monday, July 20, 2026 - 18:46</p></footer>
+  <div class="comment__title comment__content"><div class="text-content field field--name-comment-body
+   field--type-text-long field__item comment__text-content"><p>Cannot tell if it is fixed.</p></div>
+   <ul class="links inline comment__links"><li>Reply</li></ul></div></div>
+</article>
+<article class="comment js-comment comment--level-1" id="comment-42" data-comment-user-id="0" role="article">
+ <div class="comment__title"><h3><a class="permalink" href="/comment/42">Silence when unlocking</a></h3></div>
+ <footer class="comment__meta"><p class="comment__author">By <span>Anonymous (not verified)</span> on Monday</p>
+ </footer><div class="comment__content"><ul class="links inline comment__links"><li>Reply</li></ul></div>
+</article></section>
+<script type="application/json" data-drupal-selector="drupal-settings-json">{"path":{"baseUrl":"\\/"}}</script>
+</body></html>"""  # noqa: E501
+
+
+def test_drupal10_magazine_theme_body_and_byline() -> None:
+    found = parse_page("https://mag.example/forum/beta-4", MAGAZINE)
+    assert DRUPAL8.hints.detect(found)
+    assert [(c.comment_id, c.author, c.text) for c in DRUPAL8.thread.parse(found)] == [
+        ("41", "tunmi13", "Cannot tell if it is fixed."),  # the body, not "Speech quality"
+        ("42", None, "Silence when unlocking"),  # no body at all: the subject is all it shows
+    ]

@@ -4,6 +4,7 @@ against its truth, then hand-written markup of other sites (Drupal 8+: test_drup
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -408,3 +409,66 @@ def test_json_ld_is_read_as_the_page_reads_it() -> None:
     for html in (typed, broken):
         found = parse_page(url, html)
         assert [c.comment_id for c in SO.thread.parse(found)] == ["101", "102", "103"]
+
+
+# -- trimmed real pages (tests/data/real/schemaorg/SOURCES.md) -----------------------------------
+
+REAL = Path(__file__).parents[2] / "data" / "real" / "schemaorg"
+
+
+def real(name: str, url: str) -> Page:
+    found = Page.parse(url, (REAL / name).read_text(encoding="utf-8"))
+    assert found is not None
+    return found
+
+
+def test_real_user_comments_with_a_creator_that_is_no_item_and_a_span_datetime() -> None:
+    """theantijunecleaver.com: `itemprop="creator"` with an itemtype but no itemscope (its name
+    then belongs to the comment), `commentTime` as `<span datetime>`, a reply nested in its
+    parent's item."""
+    found = real("usercomments-aeb-4219d096902d.html",
+                 "https://theantijunecleaver.com/2017/12/spiced-honey-pear-jam-recipe/")
+    assert SO.hints.detect(found)
+    comments = SO.thread.parse(found)
+    assert [(c.comment_id, c.parent_id, c.parent_known, c.author, c.published, c.permalink)
+            for c in comments] == [
+        ("70112", None, True, "Cherie McCluney", utc(2019, 8, 17, 19, 19), None),
+        ("70129", "70112", True, "Regan", utc(2019, 8, 19, 22, 48, 42), None),
+    ]
+    assert comments[0].text.startswith("I made this jam today and it turned out really good.")
+    assert comments[1].text.split("\n")[0] == "Hi Cherie,"
+    assert all("Reply" not in c.text and "2019" not in c.text for c in comments)
+
+
+def test_real_comment_whose_author_item_is_only_its_text() -> None:
+    """comoeducarseusfilhos.com.br: `<cite itemprop="author" itemscope itemtype=Person>Karol</cite>`
+    (a Person item without a name property), replies in `ol.children` inside the parent item."""
+    found = real("comment-cite-aeb-3252222e61fe.html",
+                 "http://comoeducarseusfilhos.com.br/blog/a-fantastica-loja-dos-materiais-educativos/")
+    assert SO.hints.detect(found)
+    assert [(c.comment_id, c.parent_id, c.author, c.published, c.text) for c in SO.thread.parse(found)] == [
+        ("22741", None, "Karol", utc(2018, 8, 28, 19, 38, 42), "Olá; qual o nome dessa loja? Obrigada!"),
+        ("22746", "22741", "Lilian", utc(2018, 9, 9, 23, 34, 9),
+         "Karol, acredito sue seja a loja “Lakeshore Learning store” https://www.lakeshorelearning.com"),
+    ]
+
+
+def test_real_comment_with_its_id_on_the_wrapper_inside_it() -> None:
+    """wday.ru: the Comment item has no id, url or identifier; its first wrapper has id="209193"."""
+    url = "https://www.wday.ru/krasota-zdorovie/novosty/53-letnyaya-model-posmotri-na-krasotku-kotoraya-prevratilas-v-staruhu/"
+    found = real("comment-inner-id-aeb-c82b3d1d540b.html", url)
+    assert SO.hints.detect(found)
+    assert platforms.detect(found).name == "schemaorg"
+    assert SO.thread.comments_status(found) == "html"
+    assert [(c.comment_id, c.parent_id, c.author, c.published, c.text) for c in SO.thread.parse(found)] == [
+        ("209193", None, "Гость", utc(2018, 11, 5, 16, 17, 10),
+         "Красивые девочки хотят познакомиться: XXXSEX.2SMS.RU"),
+    ]
+
+
+def test_real_article_microdata_without_comments_is_not_a_thread() -> None:
+    """bbc.co.uk: a NewsArticle item with an author Person, and no comments."""
+    found = real("negative-bbc-117.html", "http://www.bbc.co.uk/sport/0/football/18971248")
+    assert not SO.hints.detect(found)
+    assert SO.thread.parse(found) == []
+    assert SO.thread.comments_status(found) == "none"
