@@ -183,8 +183,8 @@ def join(base: str, ref: str) -> str:
     if "/." not in ref and "\\" not in ref and _SPACE.search(ref) is None:
         if ref[0] == "/" and ref[1:2] != "/" and (origin := _origin(base)):
             return origin + ref
-        if (ref.startswith(("https://", "http://")) and "/" in ref[8:]) or ref.count("/") == 2:
-            return ref
+        if ref.startswith(("https://", "http://")) and ("/" in ref[8:] or ref.count("/") == 2):
+            return ref  # absolute already: with a path, or a bare origin
     return urljoin(base, ref)
 
 

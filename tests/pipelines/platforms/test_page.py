@@ -172,3 +172,21 @@ def test_hostile_titles_and_scripts_are_read():
     found = Page("https://example.com/a/b", lxml.html.document_fromstring(html))
     assert found.jsonld == ()  # not JSON: skipped
     assert found.headline == "part 0"  # the h1 the <title> starts with
+
+
+@pytest.mark.parametrize(("ref", "expected"), [
+    ("posts/123/", "https://forum.example/threads/t.1/posts/123/"),  # relative, two slashes
+    ("#post-9", "https://forum.example/threads/t.1/page-2#post-9"),
+    ("/members/ann.3/", "https://forum.example/members/ann.3/"),
+    ("https://cdn.example", "https://cdn.example"),
+    ("https://other.example/a/b", "https://other.example/a/b"),
+    ("../t.2/", "https://forum.example/threads/t.2/"),
+])
+def test_join_resolves_relative_refs_as_urljoin_does(ref, expected):
+    from urllib.parse import urljoin
+
+    from pipelines.platforms.base import join
+
+    base = "https://forum.example/threads/t.1/page-2"
+    assert join(base, ref) == expected
+    assert join(base, ref) == urljoin(base, ref)
