@@ -195,6 +195,18 @@ def _host(url: str) -> str | None:
         return None
 
 
+def document_base(page: Page) -> str:
+    """What the page's relative links resolve against: its `<base href>` (resolved against the
+    page URL, on the page's own scheme), else the page URL."""
+    for el in page.tree.iter("base"):
+        if (href := (el.get("href") or "").strip()) and not href.startswith(("javascript:", "data:")):
+            with_base = urljoin(page.url, href)
+            if urlsplit(with_base).scheme in ("http", "https"):
+                return with_base
+        break  # only the first <base> counts
+    return page.url
+
+
 def has_class(cls: str) -> str:
     """XPath predicate matching one class token, like CSS `.cls`."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')"
@@ -245,7 +257,7 @@ class Hints:
         comments under another site's article); else the page URL."""
         own = _host(page.url)
         hrefs = [href for rel, href in page.signals.links if rel.lower() == "canonical"]
-        same_host = (u for u in absolute(page.url, hrefs) if _host(u) == own)
+        same_host = (u for u in absolute(document_base(page), hrefs) if _host(u) == own)
         return next(same_host, urldefrag(page.url)[0])
 
     def article_key(self, page: Page) -> str:

@@ -190,3 +190,17 @@ def test_join_resolves_relative_refs_as_urljoin_does(ref, expected):
     base = "https://forum.example/threads/t.1/page-2"
     assert join(base, ref) == expected
     assert join(base, ref) == urljoin(base, ref)
+
+
+def test_a_relative_canonical_resolves_against_the_pages_base_href():
+    """vBulletin 4 writes `<base href="https://forum.example/">` and a relative canonical."""
+    from pipelines.platforms.base import Hints
+
+    html = ('<html><head><base href="https://forum.example/">'
+            '<link rel="canonical" href="showthread.php/9687-title"></head><body></body></html>')
+    found = Page("https://forum.example/forums/showthread.php/9687-title?page=2",
+                 lxml.html.document_fromstring(html))
+    assert Hints().canonical_url(found) == "https://forum.example/showthread.php/9687-title"
+    without = html.replace('<base href="https://forum.example/">', "")
+    found = Page("https://forum.example/forums/x.php", lxml.html.document_fromstring(without))
+    assert Hints().canonical_url(found) == "https://forum.example/forums/showthread.php/9687-title"
