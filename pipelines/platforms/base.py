@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from .page import Page
 
 _BLOCKS = {"p", "div", "blockquote", "ul", "ol", "li", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
-           "table", "tr", "dl", "dt", "dd", "figure", "figcaption", "section", "article"}
+           "table", "tr", "td", "th", "caption", "dl", "dt", "dd", "figure", "figcaption", "section",
+           "article", "header", "footer", "aside", "nav", "main", "address", "hr"}
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _SPACE = re.compile(r"\s")
 
@@ -119,24 +120,32 @@ def _collect(root: HtmlElement, lines: list[str]) -> None:
             lines.append("> " + text if quote else text)
         inline.clear()
 
-    stack = [(iter(root), [root.text or ""], False)]
+    # an inline element is walked too (its <br>s and blocks break lines), sharing its
+    # parent's inline text: its frame carries its tail, added when the frame ends
+    stack: list[tuple[Iterator[HtmlElement], list[str], bool, str | None]] = [
+        (iter(root), [root.text or ""], False, None)]
     while stack:
-        children, inline, quote = stack[-1]
+        children, inline, quote, tail = stack[-1]
         for child in children:
             tag = child.tag if isinstance(child.tag, str) else ""
             if tag in _BLOCKS:
                 flush(inline, quote)
                 inline.append(child.tail or "")  # comes after the child's own lines
-                stack.append((iter(child), [child.text or ""], quote or tag == "blockquote"))
+                stack.append((iter(child), [child.text or ""], quote or tag == "blockquote", None))
                 break
             if tag == "br":
                 flush(inline, quote)
             elif tag and tag not in ("script", "style", "template", "noscript"):
-                inline.append(child.text_content())
+                inline.append(child.text or "")
+                stack.append((iter(child), inline, quote, child.tail or ""))
+                break
             inline.append(child.tail or "")
         else:
-            flush(inline, quote)
             stack.pop()
+            if tail is None:
+                flush(inline, quote)
+            else:
+                inline.append(tail)
 
 
 def absolute(base: str, hrefs: Iterable[str]) -> Iterator[str]:

@@ -204,3 +204,13 @@ def test_a_relative_canonical_resolves_against_the_pages_base_href():
     without = html.replace('<base href="https://forum.example/">', "")
     found = Page("https://forum.example/forums/x.php", lxml.html.document_fromstring(without))
     assert Hints().canonical_url(found) == "https://forum.example/forums/showthread.php/9687-title"
+
+
+def test_block_text_breaks_lines_inside_inline_elements_and_table_cells():
+    from pipelines.platforms.base import block_text
+
+    html = ("<div>a <span>b<br>c <b>d</b></span> e<p>f</p>g"
+            "<table><tr><td>x</td><td>y</td></tr></table>"
+            "<span><p>p1</p><p>p2</p></span><span>s<script>bad()</script>t</span></div>")
+    assert block_text(lxml.html.fromstring(html)).split("\n") == [
+        "a b", "c d e", "f", "g", "x", "y", "p1", "p2", "st"]
