@@ -15,10 +15,13 @@ from crawler.handlers import reason_phrase
 from crawler.signals import fetch_failed, warc_closed
 from pipelines.archiving.config import WarcConfig
 from pipelines.archiving.records import Exchange, FetchFailure
-from pipelines.archiving.sink import OPEN_SUFFIX, WarcSink, WriterFailed
+from pipelines.archiving.repair import describe, repair_unfinished
+from pipelines.archiving.sink import WarcSink, WriterFailed
 from pipelines.publishing.config import DatasetConfig
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from typing_extensions import Self
@@ -74,13 +77,13 @@ class WarcWriterExtension:
         crawler.signals.connect(ext._closed, signal=signals.spider_closed)
         crawler.signals.connect(ext._fetch_failed, signal=fetch_failed)
         logger.info("WARC writer process %d writing to %s", ext.sink.pid, ext.cfg.directory.resolve())
-        unfinished = sorted(ext.cfg.directory.glob(f"*{OPEN_SUFFIX}"))
-        if unfinished:
-            logger.warning(
-                "%d unfinished WARC file(s) in %s from a crawl that was killed (%s): `scrapy "
-                "publish` reads them up to their last complete record and says how to keep "
-                "them", len(unfinished),
-                ext.cfg.directory, ", ".join(p.name for p in unfinished[:5]))
+        if ext.cfg.dedup:
+            logger.info("Deduplicating against %s (WARC_DEDUP_INDEX; WARC_DEDUP=0: full records)",
+                        ext.cfg.index_path.resolve())
+        # `.open` files a killed crawl left: cut to their last complete record, then closed
+        if repairs := repair_unfinished(ext.cfg.directory):
+            logger.warning("%d unfinished WARC file(s) in %s from a crawl that was killed (%s)",
+                           len(repairs), ext.cfg.directory, describe(repairs))
         return ext
 
     def _downloaded(self, response: Response, request: Request, spider: Any) -> None:
@@ -124,6 +127,10 @@ class WarcWriterExtension:
         self.stats.set_value("warc/records", summary.records)
         self.stats.set_value("warc/bytes", summary.bytes)
         self.stats.set_value("warc/files", len(summary.files))
+        if self.cfg.dedup:
+            self.stats.set_value("warc/revisits", summary.revisits)
+            self.stats.set_value("warc/revisits_304", summary.revisits_304)
+            self.stats.set_value("warc/revisit_bytes_saved", summary.bytes_saved)
         logger.info(
             "WARC output closed (%s): %d records, %d bytes in %d file(s) under %s",
             reason, summary.records, summary.bytes, len(summary.files),
@@ -135,16 +142,18 @@ class WarcWriterExtension:
 
 
 class DatasetPublisherExtension:
-    """Publishes the crawl's own WARC files as a dataset once the writer has closed them."""
+    """Publishes the whole archive, every WARC file in WARC_DIR (this crawl's and earlier
+    crawls'), once the writer has closed this crawl's: the dataset follows the archive."""
 
-    def __init__(self, crawler: Crawler, cfg: DatasetConfig) -> None:
-        self.stats, self.cfg = crawler.stats, cfg
+    def __init__(self, crawler: Crawler, cfg: DatasetConfig, archive: Path) -> None:
+        self.stats, self.cfg, self.archive = crawler.stats, cfg, archive
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off: there is nothing to publish from")
-        ext = cls(crawler, DatasetConfig.from_settings(crawler.settings))
+        cfg = DatasetConfig.from_settings(crawler.settings)
+        ext = cls(crawler, cfg, WarcConfig.from_settings(crawler.settings).directory)
         crawler.signals.connect(ext._publish, signal=warc_closed)
         return ext
 
@@ -156,13 +165,13 @@ class DatasetPublisherExtension:
             return
         if reason != "finished":  # a half crawl must not replace a whole dataset
             logger.warning(
-                "Crawl ended early (%s): %s not published; publish these WARCs with "
-                "`scrapy publish %s -o %s` if you want them", reason, self.cfg.directory,
-                " ".join(files), self.cfg.directory,
+                "Crawl ended early (%s): %s not published; publish the archive with "
+                "`scrapy publish %s -o %s` if you want it", reason, self.cfg.directory,
+                self.archive, self.cfg.directory,
             )
             return
-        try:
-            report = await asyncio.to_thread(publish, files, self.cfg)
+        try:  # the whole archive: earlier crawls' captures of the same threads merge with ours
+            report = await asyncio.to_thread(publish, [self.archive], self.cfg)
         except Exception as exc:
             self.stats.set_value("dataset/failed", 1)
             logger.error("Dataset not published: %s", describe_failure(exc, self.cfg.directory))
@@ -173,7 +182,8 @@ class DatasetPublisherExtension:
         for error in report.errors:
             logger.error("%s", error)
         logger.info(
-            "Published %s: %s", report.directory,
+            "Published %s from %d WARC file(s) in %s (%d of this crawl): %s", report.directory,
+            len(report.warcs), self.archive, len(files),
             "; ".join(f"{c} " + ", ".join(f"{s} {n}" for s, n in per.items())
                       for c, per in report.counts.items()),
         )

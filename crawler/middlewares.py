@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import shutil
+import sqlite3
 import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -16,8 +20,24 @@ from weakref import WeakKeyDictionary
 from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
+from scrapy.http.headers import Headers
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
+
+from crawler.extensions import WarcWriterExtension
+from crawler.signals import warc_closed
+from pipelines.archiving.config import WarcConfig
+from pipelines.archiving.dedup import DigestIndex, read_original
+from pipelines.archiving.records import ARCHIVE_IN_FULL, REVALIDATES, target_uri
+from pipelines.archiving.repair import (
+    Archived,
+    JobRuns,
+    Run,
+    describe,
+    repair_unfinished,
+    wait_for_writer,
+)
 
 try:  # RetryAfterMiddleware pauses a site through these; without them it warns and does not
     from scrapy.core.downloader import Slot
@@ -385,3 +405,229 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
                 logger.info("Redirect from %s leaves the crawl's sites, not followed: %s",
                             redirects[0], request.url)
             raise
+
+
+# -- conditional re-fetch --------------------------------------------------------------------
+
+_VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
+NOT_MODIFIED = "not_modified"  # response flag: a 304 answered with the archived response
+DONT_REVALIDATE = "dont_revalidate"  # request meta: never conditional
+
+
+class ConditionalRefetchMiddleware:
+    """A page archived before is asked for only if it changed, and the spider still reads it.
+
+    A URL whose latest complete 200 in the dedup index (pipelines/archiving/dedup.py, any
+    earlier crawl into the folder) had an ETag or a Last-Modified is requested with
+    If-None-Match / If-Modified-Since: one indexed SQLite read per request. The WARC writer
+    archives a 304 as a `revisit` (server-not-modified) that names the archived response; here
+    the 304 is replaced by that response, read back from its WARC file at its offset, so the
+    spider parses the page and follows its links as if it had come again (flag
+    `not_modified`). The replacement never passes `response_downloaded`: it is not archived
+    twice. At 800: DownloaderStats (850) counts the 304, HttpCompressionMiddleware (590)
+    decodes the stored body. An archived response that cannot be read back costs one more
+    request, unconditional.
+    """
+
+    def __init__(self, crawler: Crawler, cfg: WarcConfig) -> None:
+        self.stats = crawler.stats
+        self.path = cfg.index_path
+        self._index: DigestIndex | None = None
+        self._looked = False  # for the index once, at the first request: a first crawl into
+        # the folder has none, and what it indexes as it goes it has just fetched anyway
+        self._unreadable: set[str] = set()  # WARC files already reported
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        cfg = WarcConfig.from_settings(crawler.settings)  # NotConfigured when WARC is off
+        if not cfg.dedup:
+            raise NotConfigured("WARC_DEDUP is off")
+        mw = cls(crawler, cfg)
+        crawler.signals.connect(mw._closed, signal=signals.spider_closed)
+        return mw
+
+    def process_request(self, request: Request) -> None:
+        url = target_uri(request.url)
+        if (mine := request.meta.get(REVALIDATES)) is not None:
+            if mine[0] == url:
+                return  # ours, again (a retry)
+            _unvalidate(request)  # carried over to a redirect's target: another URL's validators
+        if (request.method != "GET" or request.meta.get(DONT_REVALIDATE)
+                or request.meta.get(ARCHIVE_IN_FULL) or any(name in request.headers for name in _VALIDATORS)):
+            return
+        if (index := self._reader()) is None:
+            return
+        try:
+            found = index.validators(url)
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            return
+        if found is None or not index.on_disk(found.original):
+            return
+        if found.etag:
+            request.headers[b"If-None-Match"] = found.etag
+        if found.last_modified:
+            request.headers[b"If-Modified-Since"] = found.last_modified
+        request.meta[REVALIDATES] = (url, found.original)
+        self.stats.inc_value("warc/revalidations")
+
+    async def process_response(self, request: Request, response: Response) -> Response | Request:
+        mine = request.meta.get(REVALIDATES)
+        if response.status != 304 or mine is None or mine[0] != target_uri(request.url):
+            return response
+        try:
+            status, stored, body = await asyncio.to_thread(read_original, self.path.parent, mine[1])
+        except (OSError, ValueError) as exc:
+            self.stats.inc_value("warc/revalidations_unreadable")
+            if mine[1].file not in self._unreadable:  # once per file; the pages at DEBUG
+                self._unreadable.add(mine[1].file)
+                logger.warning("%s: 304 Not Modified, but the archived response cannot be read back "
+                               "(%s): its pages from that file are fetched and archived again in "
+                               "full", request.url, exc)
+            logger.debug("Fetching %s again in full: %s", request.url, exc)
+            again = request.replace(dont_filter=True, meta={**request.meta, ARCHIVE_IN_FULL: True})
+            _unvalidate(again)
+            return again
+        self.stats.inc_value("warc/not_modified")
+        headers = Headers([(k, v) for k, v in stored if not k.lower().startswith("x-archive-orig-")])
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(url=request.url, status=status, headers=headers, body=body, request=request,
+                   flags=[*response.flags, NOT_MODIFIED], protocol=response.protocol,
+                   ip_address=response.ip_address)
+
+    def _reader(self) -> DigestIndex | None:
+        if not self._looked:
+            self._looked = True
+            try:
+                self._index = DigestIndex.reader(self.path)
+            except sqlite3.Error as exc:
+                self._give_up(exc)
+        return self._index
+
+    def _give_up(self, exc: sqlite3.Error) -> None:
+        """Said once: the crawl goes on with plain requests."""
+        logger.warning("Dedup index %s cannot be read (%s): no conditional requests from now on",
+                       self.path, exc)
+        self._closed()
+
+    def _closed(self, spider: Any = None) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
+def _unvalidate(request: Request) -> None:
+    for name in _VALIDATORS:
+        request.headers.pop(name, None)
+    request.meta.pop(REVALIDATES, None)
+
+
+# -- exact resume (JOBDIR) -------------------------------------------------------------------
+
+ARCHIVED = "archived"  # response flag: read back from this job's WARC files, not downloaded
+_WRITER_WAIT = 300.0  # seconds a killed crawl's writer is given to finish its queue
+
+
+class ResumeFromArchiveMiddleware:
+    """With JOBDIR, a crawl killed outright resumes with every page archived once, none lost.
+
+    Scrapy saves its request queue only when a crawl closes: after a SIGKILL, a power cut or a
+    second Ctrl-C, the next run finds no queue and stops at once, or a stale one and fetches
+    again what was fetched. So when the job's last run did not close, its queue and seen
+    requests are dropped, the crawl starts again from its seeds, and every URL the job has
+    archived (in the WARC files its runs wrote, read at start) is answered from its record,
+    flag `archived`, with no download and no new record: its callback runs again and finds
+    the same links (a URL archived once per attempt, retried on errors, gets them in turn).
+    Only what was never archived, or what a killed writer lost, is fetched. The job's runs,
+    and the files each wrote, are kept in JOBDIR/warc-runs.jsonl.
+    At 890, by Scrapy's HTTP cache (900): after DownloaderStats (850), which counts a page read
+    back as a request and a response; before HttpCompressionMiddleware decodes its body.
+    """
+
+    def __init__(self, crawler: Crawler, cfg: WarcConfig, jobdir: Path) -> None:
+        self.stats = crawler.stats
+        self.jobdir = jobdir
+        self.job = JobRuns(jobdir)
+        self.index = cfg.index_path if cfg.dedup else None  # finds a revisit's payload
+        self.archive = Archived()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not (jobdir := crawler.settings.get("JOBDIR")):
+            raise NotConfigured("JOBDIR is not set: there is no crawl to resume")
+        cfg = WarcConfig.from_settings(crawler.settings)  # NotConfigured when WARC is off
+        if (writer := crawler.get_extension(WarcWriterExtension)) is None:
+            raise NotConfigured("the WARC writer is not enabled: nothing to resume from")
+        mw = cls(crawler, cfg, Path(jobdir))
+        started = time.time()
+        runs = mw.job.read()
+        if not runs[-1].closed if runs else mw._scrapy_state_unsaved():
+            mw._after_kill(runs[-1] if runs else None)
+        finished = max((i for i, r in enumerate(runs) if r.reason == "finished"), default=-1)
+        if any(not r.closed for r in runs[finished + 1:]):  # a run since was killed
+            mw._read_archive(runs)
+        mw.job.start(cfg.directory, writer.sink.pid, started)
+        crawler.signals.connect(mw._warc_closed, signal=warc_closed)
+        return mw
+
+    def _scrapy_state_unsaved(self) -> bool:
+        """A job from before the runs file: Scrapy wrote its seen requests but never closed."""
+        return (self.jobdir / "requests.seen").exists() and not (
+            self.jobdir / "requests.queue" / "active.json").exists()
+
+    def _after_kill(self, killed: Run | None) -> None:
+        if killed is not None:
+            if not wait_for_writer(killed.writer_pid, killed.started, _WRITER_WAIT):
+                logger.warning("The killed run's WARC writer (pid %d) is still writing after %d s; "
+                               "going on without it", killed.writer_pid, _WRITER_WAIT)
+            if repairs := repair_unfinished(killed.directory):  # those its writer was still on
+                logger.warning("%d unfinished WARC file(s) in %s from the killed run (%s)",
+                               len(repairs), killed.directory, describe(repairs))
+        for name in ("requests.queue", "requests.seen"):  # Scrapy's scheduler and dupefilter
+            path = self.jobdir / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        self.stats.set_value("resume/after_kill", 1)
+        logger.warning(
+            "JOBDIR %s: the last run was killed before it could save its request queue; "
+            "starting again from the seeds, with %s", self.jobdir,
+            "the pages this job archived read back from its WARC files, not fetched again"
+            if killed else "every page fetched again (which WARC files are this job's is not "
+            "known: it began before JOBDIR/warc-runs.jsonl was kept)")
+
+    def _read_archive(self, runs: list[Run]) -> None:
+        began = time.monotonic()
+        files = {p: p.stat().st_mtime for run in runs for p in run.written()}
+        self.archive = Archived.read(sorted(files, key=files.__getitem__))  # in the order written
+        self.stats.set_value("resume/archived_urls", len(self.archive.records))
+        logger.info("JOBDIR %s: %d URL(s) archived by this job in %d WARC file(s) (read in %.1f s) "
+                    "are answered from the archive", self.jobdir, len(self.archive.records),
+                    self.archive.files, time.monotonic() - began)
+
+    async def process_request(self, request: Request) -> Response | None:
+        archived = self.archive.records
+        if not archived or request.method != "GET":
+            return None
+        if not (records := archived.get(uri := target_uri(request.url))):
+            return None
+        where = records.pop(0)  # a retry gets the next attempt's record, then the network
+        if not records:
+            del archived[uri]
+        try:
+            status, stored, body = await asyncio.to_thread(self.archive.response, where, self.index)
+        except (OSError, ValueError) as exc:
+            self.stats.inc_value("resume/unreadable")
+            logger.warning("%s: archived by this job, but not readable back (%s): fetching it again",
+                           request.url, exc)
+            return None
+        self.stats.inc_value("resume/from_archive")
+        headers = Headers([(k, v) for k, v in stored if not k.lower().startswith("x-archive-orig-")])
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        return cls(url=request.url, status=status, headers=headers, body=body, request=request,
+                   flags=[ARCHIVED])
+
+    def _warc_closed(self, files: list[str], reason: str) -> None:
+        """The run closed: Scrapy has saved its queue, the writer its files."""
+        self.job.close(files, reason)

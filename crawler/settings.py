@@ -30,6 +30,13 @@ THREAD_MAX_INDEX_PAGES = 20
 # On a site no platform knows, discovery pages (section pages, the feeds a page names, the
 # sitemaps robots.txt names) are followed at most this many hops from the seed.
 THREAD_DISCOVERY_DEPTH = 2
+# Threads that keep growing: a crawl state beside the archive (THREAD_STATE, default
+# <WARC_DIR>/threadwarc-state.sqlite3) remembers each article; a later run into the same
+# WARC_DIR re-visits it (its thread pages and only its new permalinks) no earlier than these
+# intervals after its first capture, then never again. THREAD_REVISIT = False: no state.
+THREAD_REVISIT = True
+THREAD_STATE = ""
+THREAD_REVISIT_SCHEDULE = "1h,6h,1d,3d,7d"
 DEPTH_LIMIT = 600
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # cut, and the head archived (TruncateOversizeMiddleware)
 # A response cut short by the server is archived (WARC-Truncated: disconnect), not dropped.
@@ -51,8 +58,15 @@ HTTPCACHE_ENABLED = False
 EXTENSIONS = {
     "crawler.extensions.WarcWriterExtension": 0,
     "crawler.extensions.DatasetPublisherExtension": 10,
+    "crawler.progress.ProgressLog": 20,  # replaces LogStats' "Crawled N pages, scraped 0 items"
+    "crawler.progress.RunReport": 30,
+    "scrapy.extensions.logstats.LogStats": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+# A progress line every THREAD_PROGRESS_INTERVAL seconds (0: none). Each run writes
+# <WARC_DIR>/<WARC_PREFIX>-<UTC timestamp>-crawl.log (a line per fetch) and -stats.json.
+THREAD_PROGRESS_INTERVAL = 60
+THREAD_REPORT_ENABLED = True
 # Scrapy's HTTP/1.1 handler, keeping the reason phrase of each status line for the WARC.
 DOWNLOAD_HANDLERS = {
     "http": "crawler.handlers.ReasonKeepingHTTP11DownloadHandler",
@@ -62,6 +76,12 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.OffsiteRedirectMiddleware": 50,  # Scrapy's, naming offsite redirects
     "crawler.middlewares.RetryAfterMiddleware": 545,  # next to RetryMiddleware (550)
+    # If-None-Match/If-Modified-Since for pages archived before; a 304 answered from the WARC
+    # after DownloaderStats (850) counts it, before HttpCompressionMiddleware (590) decodes it
+    "crawler.middlewares.ConditionalRefetchMiddleware": 800,
+    # With JOBDIR, after a run that was killed: pages this job archived are read back from its
+    # WARC files, not fetched again (by Scrapy's HTTP cache, 900; off without JOBDIR)
+    "crawler.middlewares.ResumeFromArchiveMiddleware": 890,
     "crawler.middlewares.TruncateOversizeMiddleware": 950,
     "crawler.middlewares.BytesInFlightMiddleware": 960,  # the last gate before the download
 }
@@ -80,6 +100,11 @@ WARC_DESCRIPTION = ""
 # Bodies held by downloads in flight (until the WARC writer has taken them), at most; a
 # response that does not fit waits, it is never cut (BytesInFlightMiddleware). 0: unbounded.
 WARC_MAX_BYTES_IN_FLIGHT = 256 * 1024 * 1024
+# Deduplication: a payload archived before (this crawl or any earlier one into the folder) is
+# written as a revisit record; a page archived before is asked for with its ETag/Last-Modified.
+# The index is <WARC_DIR>/threadwarc-index.sqlite3 unless WARC_DEDUP_INDEX names a file.
+WARC_DEDUP = True
+WARC_DEDUP_INDEX = ""
 
 # Publishing at the end of a crawl: on when DATASET_DIR is set (-s DATASET_DIR=datasets/x).
 DATASET_ENABLED = True

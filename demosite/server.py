@@ -9,13 +9,14 @@ import socket
 import sys
 import threading
 from collections import deque
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any
 
 from demosite.content import Site, build_site
 from demosite.renderers import renderer
+from demosite.toolkit import Page
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,34 @@ def accepts_gzip(header: str) -> bool:
         if coding.strip() in ("gzip", "x-gzip", "*"):
             return re.fullmatch(r"\s*q\s*=\s*0(\.0*)?\s*", params) is None
     return False
+
+
+# Header fields a 304 repeats from the 200 it stands for (RFC 9110 section 15.4.5).
+_NOT_MODIFIED_FIELDS = {b"server", b"etag", b"last-modified", b"cache-control", b"expires", b"vary",
+                        b"content-location"}
+
+
+def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    pairs = (line.partition(b":") for line in head.split(b"\r\n") if line)
+    return [(name.strip(), value.strip()) for name, _, value in pairs]
+
+
+def not_modified(page: Page, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """A conditional GET the page's own validators satisfy (RFC 9110 section 13.2.2):
+    If-None-Match (weak comparison) wins over If-Modified-Since; only whole 200 pages."""
+    if not page.status.startswith("200") or page.mode == "truncated":
+        return False
+    fields = {name.lower(): value for name, value in _fields(page.head)}
+    if if_none_match is not None:
+        etag = fields.get(b"etag", b"").decode("latin-1").removeprefix("W/")
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return bool(etag) and (etag in tags or "*" in tags)
+    if not if_modified_since or not (modified := fields.get(b"last-modified")):
+        return False
+    try:
+        return parsedate_to_datetime(modified.decode("latin-1")) <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):  # an unreadable date is ignored, as servers do
+        return False
 
 
 def chunked(payload: bytes, parts: int = 4) -> bytes:
@@ -66,6 +95,14 @@ class Handler(BaseHTTPRequestHandler):
         page = srv.renderer.lookup(self.path)
         if page.mode == "slow":
             srv.stopping.wait(srv.slow_seconds)
+        if not_modified(page, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")):
+            srv.not_modified += 1
+            kept = b"".join(b"%s: %s\r\n" % (k, v) for k, v in _fields(page.head)
+                            if k.lower() in _NOT_MODIFIED_FIELDS)
+            self.wfile.write(b"HTTP/1.1 304 Not Modified\r\nDate: %s\r\n%s%s" % (
+                formatdate(usegmt=True).encode(), kept,
+                b"Connection: close\r\n\r\n" if self.close_connection else b"\r\n"))
+            return
         gz = page.gzipped is not None and accepts_gzip(self.headers.get("Accept-Encoding", ""))
         payload = page.gzipped if gz and page.gzipped is not None else page.body
         head = [b"HTTP/1.1 %s\r\nDate: %s\r\n" % (page.status.encode(), formatdate(usegmt=True).encode()),
@@ -96,6 +133,7 @@ class DemoSite(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
         self.requests_seen: deque[tuple[str, str, str]] = deque(maxlen=1_000_000)  # (method, Host, target)
+        self.not_modified = 0  # 304s sent
         self._thread: threading.Thread | None = None
 
     def server_bind(self) -> None:

@@ -33,7 +33,8 @@ def read_records(paths: list[Path]) -> list[Rec]:
             it = ArchiveIterator(fh)
             for rec in it:
                 http = rec.http_headers
-                status = int(http.get_statuscode()) if http and rec.rec_type == "response" else None
+                status = (int(http.get_statuscode()) if http and rec.rec_type in ("response", "revisit")
+                          else None)
                 payload = rec.raw_stream.read()  # before get_record_offset(), which skips the rest
                 out.append(Rec(
                     path.name, it.get_record_offset(), rec.rec_type,
@@ -48,6 +49,11 @@ def read_records(paths: list[Path]) -> list[Rec]:
 
 def responses_by_url(records: list[Rec]) -> dict[str, Rec]:
     return {r.url: r for r in records if r.type == "response" and r.url}
+
+
+def captures_by_url(records: list[Rec]) -> dict[str, Rec]:
+    """Every URL fetched: full responses and revisits (a payload already archived, or a 304)."""
+    return {r.url: r for r in records if r.type in ("response", "revisit") and r.url}
 
 
 def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:

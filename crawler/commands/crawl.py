@@ -1,35 +1,72 @@
-"""`scrapy crawl`, with an exit code a scheduler can trust: non-zero when the archive failed.
+"""`scrapy crawl`, with an exit code a scheduler can trust.
 
-Scrapy's own command exits 0 whatever happened once the crawl started. Exit codes:
-0 the crawl finished (or was stopped) with its archive written; 1 it could not archive (the
-WARC folder unusable, the writer failed) or its dataset could not be published.
+Scrapy's own command exits 0 whatever happened once the crawl started. This one exits:
+
+====  =======================================================================================
+code  meaning
+====  =======================================================================================
+0     finished: the crawl ran to its end and its archive is written (and its dataset
+      published, when DATASET_DIR asks for one)
+1     archive or publish failed: WARC_DIR or DATASET_DIR unusable (said before the first
+      request), the WARC writer failed (disk full, ...), or the end-of-crawl publish failed
+2     not started: a usage, seed or configuration error (seeds file missing or unreadable,
+      no seeds, every seed malformed, a bad setting, an unknown spider); no request was made
+3     nothing archived (no response at all) or every seed failed (unreachable, an HTTP
+      error, or none of an HTML page, a feed or a sitemap)
+4     ended early: stopped before its end (Ctrl-C or SIGTERM: `shutdown`; a CLOSESPIDER_*
+      limit; any finish reason but `finished`); what it archived is whole and valid
+====  =======================================================================================
+
+When several apply, the lowest non-zero code wins (1, then 3, then 4). The last line of the
+log says why; each run's stats JSON beside the WARCs holds the code and its meaning.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     import argparse
 
     from scrapy.settings import BaseSettings
-    from scrapy.statscollectors import StatsCollector
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
+FINISHED, ARCHIVE_FAILED, NOT_STARTED, NOTHING_ARCHIVED, ENDED_EARLY = 0, 1, 2, 3, 4
+EXIT_CODES = {
+    FINISHED: "finished",
+    ARCHIVE_FAILED: "archive or publish failed",
+    NOT_STARTED: "not started: usage, seed or configuration error",
+    NOTHING_ARCHIVED: "nothing archived or every seed failed",
+    ENDED_EARLY: "ended early",
+}
 
-def failure(stats: StatsCollector) -> str | None:
-    """Why a finished crawl should not count as a success, or None."""
-    if stats.get_value("warc/failed"):
-        return "the WARC writer failed (see the error above); the archive is incomplete"
-    if stats.get_value("dataset/failed"):
-        return "the dataset was not published (see the error above)"
-    return None
+
+def outcome(stats: dict[str, Any]) -> tuple[int, str]:
+    """The exit code of a crawl that started, from its stats, and why in words."""
+    if stats.get("warc/failed"):
+        return ARCHIVE_FAILED, "the WARC writer failed (see the error above); the archive is incomplete"
+    if stats.get("dataset/failed"):
+        return ARCHIVE_FAILED, "the dataset was not published (see the error above)"
+    if not stats.get("downloader/response_count"):
+        return NOTHING_ARCHIVED, "nothing archived: not one response was received"
+    seeds = stats.get("thread/seeds", 0)
+    failed = stats.get("thread/seeds_failed", 0) + stats.get("thread/seeds_unusable", 0)
+    if seeds and failed >= seeds:
+        return NOTHING_ARCHIVED, (f"every seed failed ({stats.get('thread/seeds_failed', 0)} "
+                                  f"unreachable or an HTTP error, {stats.get('thread/seeds_unusable', 0)}"
+                                  " none of an HTML page, a feed or a sitemap)")
+    if (reason := stats.get("finish_reason")) != "finished":
+        return ENDED_EARLY, f"stopped before its end ({reason}); the archive holds what was fetched"
+    return FINISHED, "finished"
 
 
 def warc_dir_problem(s: BaseSettings) -> str | None:
@@ -61,22 +98,60 @@ def dataset_dir_problem(s: BaseSettings) -> str | None:
     return None
 
 
+def bootstrap_error(started: Any, caught: list[BaseException]) -> BaseException | None:
+    """What stopped the crawl from starting (the spider or a component could not be built),
+    taken from the task or Deferred `crawl()` returned: taken, it is logged by us, once,
+    rather than by asyncio as "Task exception was never retrieved" with its traceback."""
+    if caught:
+        return caught[0]
+    if isinstance(started, asyncio.Future) and started.done() and not started.cancelled():
+        return started.exception()
+    return None
+
+
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
-            super().run(args, opts)  # Scrapy's usage errors
+            super().run(args, opts)  # Scrapy's usage errors (exit 2)
             return
         assert self.crawler_process is not None
         assert self.settings is not None
         if problem := warc_dir_problem(self.settings) or dataset_dir_problem(self.settings):
             logger.error("Not crawling: %s", problem)
-            self.exitcode = 1
+            self.exitcode = ARCHIVE_FAILED
             return
-        crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        try:
+            crawler = self._create_crawler(args[0])
+        except KeyError as exc:  # Scrapy's "Spider not found: NAME"
+            logger.error("Not crawling: %s", exc.args[0] if exc.args else exc)
+            self.exitcode = NOT_STARTED
+            return
+        caught: list[BaseException] = []
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, Deferred):  # CrawlerProcess (a non-asyncio reactor)
+            def keep(failure: Failure) -> None:
+                caught.append(failure.value)
+            started.addErrback(keep)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-        elif crawler.stats is not None and (why := failure(crawler.stats)):
-            logger.error("Crawl failed: %s", why)
-            self.exitcode = 1
+        if error := bootstrap_error(started, caught):
+            self._not_started(error)
+        elif self.crawler_process.bootstrap_failed or crawler.stats is None:
+            logger.error("Not crawling: the crawl could not start (see above)")
+            self.exitcode = NOT_STARTED
+        else:
+            self.exitcode, why = outcome(crawler.stats.get_stats())
+            if self.exitcode:
+                logger.error("%s: %s (exit code %d)", "Crawl ended early" if self.exitcode == ENDED_EARLY
+                             else "Crawl failed", why, self.exitcode)
+
+    def _not_started(self, error: BaseException) -> None:
+        """One line, whatever went wrong; the traceback only at DEBUG (`-L DEBUG`)."""
+        from crawler.spiders.thread import SeedError  # not on every `scrapy` command's import
+
+        self.exitcode = NOT_STARTED
+        if isinstance(error, SeedError):
+            logger.error("Not crawling: %s", error)
+        else:
+            logger.error("Not crawling: the crawl could not start: %s: %s (the traceback: -L DEBUG)",
+                         type(error).__name__, error)
+        logger.debug("The crawl could not start", exc_info=error)

@@ -129,7 +129,8 @@ class Command(ScrapyCommand):
         print(f"  articles:       {stats.get('thread/articles', 0)}")
         print(f"  thread pages:   {stats.get('thread/thread_pages', 0)}")
         print(f"  permalinks:     {stats.get('thread/permalinks', 0)}")
-        print(f"  traps skipped:  {stats.get('thread/traps_skipped', 0)}")
+        print(f"  traps skipped:  {stats.get('thread/traps_skipped', 0)} links "
+              f"(off-site: {stats.get('thread/offsite_skipped', 0)})")
         print(f"  finish reason:  {stats.get('finish_reason')}")
         print("Archive")
         for path in warcs:

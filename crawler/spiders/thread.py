@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import itertools
+import logging
+import re
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
-from scrapy.exceptions import IgnoreRequest
+from lxml import etree
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.task import LoopingCall
 
 from crawler import discovery
 from crawler.signals import fetch_failed
+from crawler.state import StateConfig, ThreadState, Visit
 from pipelines import platforms
 from pipelines.platforms import Page
+from pipelines.platforms.base import absolute
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,6 +39,15 @@ _MAX_SITEMAP_NESTING = 3  # sitemap indexes must not nest (sitemaps.org); some d
 # and how deep in sitemap indexes it is.
 _SEED, _VIA, _DEPTH, _SITEMAPS = "thread_seed", "thread_via", "thread_depth", "thread_sitemaps"
 _ERRORS = list(range(400, 600))  # to the callback, not the errback (redirects still followed)
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
+_SKIPPED_KEPT = 200_000  # trap and off-site URLs remembered, to count each once
+# A path-relative href with nothing urljoin would change: no scheme, no dot segment, no
+# backslash or whitespace, no `//`.
+_RELATIVE = re.compile(r"[A-Za-z0-9_~%-][^:/?#\\\s]*(?:/[^/.?#\\\s][^/?#\\\s]*)*(?:[?#][^\\\s]*)?\Z")
+
+
+class SeedError(ValueError):
+    """No seed to crawl: `scrapy crawl` says so in one line and exits 2, before any request."""
 
 
 def read_seeds(start_urls: str | None, seeds: str | None, log: Any) -> list[str]:
@@ -42,8 +58,11 @@ def read_seeds(start_urls: str | None, seeds: str | None, log: Any) -> list[str]
     if seeds:
         try:
             lines = Path(seeds).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read seeds file {seeds!r}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise SeedError(f"cannot read seeds file {seeds}: not UTF-8 text ({exc.reason} at "
+                            f"byte {exc.start})") from exc
+        except OSError as exc:
+            raise SeedError(f"cannot read seeds file {seeds}: {exc.strerror or exc}") from exc
         for number, line in enumerate(lines, 1):
             line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
             if line:
@@ -56,8 +75,12 @@ def read_seeds(start_urls: str | None, seeds: str | None, log: Any) -> list[str]
             log.warning("Skipping seed %r (%s): not an absolute http(s) URL", raw, origin)
             continue
         urls.append(url)
-    if not urls and not candidates:
-        raise ValueError("no seeds: pass -a start_urls=URL[,URL...] or -a seeds=FILE")
+    if not candidates:
+        raise SeedError("no seeds: pass -a start_urls=URL[,URL...] or -a seeds=FILE"
+                        + (f" ({seeds} holds no URL)" if seeds else ""))
+    if not urls:
+        raise SeedError(f"no usable seed: all {len(candidates)} given are malformed (not absolute "
+                        "http(s) URLs, see above)")
     return list(dict.fromkeys(urls))
 
 
@@ -88,6 +111,11 @@ class ThreadSpider(Spider):
         self._listed: dict[str, set[str]] = {}
         self._listed_count = 0
         self._found: dict[str, Counter[str]] = {u: Counter() for u in self.seed_urls}
+        self._skipped: set[str] = set()  # trap and off-site URLs counted so far
+        # What earlier runs archived (crawler/state.py): None when THREAD_REVISIT is off.
+        # Not `self.state`: Scrapy's SpiderState extension owns that name under JOBDIR.
+        self.crawl_state: ThreadState | None = None
+        self._flusher: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -96,9 +124,19 @@ class ThreadSpider(Spider):
         spider.max_thread_pages = s.getint("THREAD_MAX_THREAD_PAGES", spider.max_thread_pages)
         spider.max_index_pages = s.getint("THREAD_MAX_INDEX_PAGES", spider.max_index_pages)
         spider.discovery_depth = s.getint("THREAD_DISCOVERY_DEPTH", spider.discovery_depth)
+        try:
+            cfg = StateConfig.from_settings(s)
+        except NotConfigured as exc:
+            spider.logger.info("No crawl state: %s", exc)
+        else:
+            spider.crawl_state = state = ThreadState(cfg)  # StateError: the crawl does not start
+            spider.logger.info("Crawl state %s: %d articles known, revisited %s after their first "
+                               "capture", cfg.path, state.articles(), cfg.describe())
+            crawler.signals.connect(spider._state_opened, signal=signals.spider_opened)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        self.crawler.stats.set_value("thread/seeds", len(self.seed_urls))
         for url in self.seed_urls:
             yield Request(url, callback=self.parse_seed, errback=self.seed_failed,
                           meta={_SEED: url, _DEPTH: 0})
@@ -122,6 +160,13 @@ class ThreadSpider(Spider):
             yield from self._from_feed(response)
         elif isinstance(response, HtmlResponse):
             yield from self._from_page(response, index_page, listing)
+        elif _VIA in response.meta:  # a page discovery found: a section, a feed, a sitemap
+            self.crawler.stats.inc_value("thread/discovery_problems")
+            self.logger.warning(
+                "%s (found from %s) is not an HTML page, a feed or a sitemap (Content-Type %r): "
+                "archived, nothing discovered from it", response.url, response.meta.get(_SEED),
+                response.headers.get("Content-Type", b"").decode("latin-1"),
+            )
         else:
             self.crawler.stats.inc_value("thread/seeds_unusable")
             self.logger.warning(
@@ -136,8 +181,9 @@ class ThreadSpider(Spider):
         page = Page.from_response(response)
         hints = platforms.detect(page).hints
         if _is_article(hints, page):
-            yield from self._article(page, hints, response.meta, known=True)
+            yield from self._article(page, hints, response, known=True)
             return
+        self._count_skipped(hints, page)
         depth = response.meta.get(_DEPTH, 0)
         links = hints.article_links(page)
         found = None
@@ -146,7 +192,7 @@ class ThreadSpider(Spider):
             links = found.articles
         self.logger.info("Index %s (%s): %d article links%s", response.url, hints.name, len(links),
                          f", {len(found.sections)} sections" if found and found.sections else "")
-        yield from self._follow(hints, links, self.parse_article, meta=self._via(response, "links"))
+        yield from self._follow_articles(hints, links, self._via(response, "links"))
         if depth == 0:  # a seed that is an index: the site's robots.txt names its sitemaps
             yield from self._robots(response)
         if depth < self.discovery_depth:  # feeds the page names in its head
@@ -194,22 +240,34 @@ class ThreadSpider(Spider):
             self.logger.info("Not HTML, archived only: %s", response.url)
             return
         page = Page.from_response(response)
-        yield from self._article(page, platforms.detect(page).hints, response.meta)
+        yield from self._article(page, platforms.detect(page).hints, response)
 
-    def _article(self, page: Page, hints: platforms.Hints, meta: dict[str, Any], *,
+    def _article(self, page: Page, hints: platforms.Hints, response: Response, *,
                  known: bool = False) -> Iterator[Request]:
         """`known`: the caller has already seen it is an article."""
+        meta = response.meta
         if not known and not _is_article(hints, page):
             self.logger.info("No article found at %s (%s)", page.url, hints.name)
             return
         self.crawler.stats.inc_value("thread/articles")
         self.crawler.stats.inc_value(f"thread/platform/{hints.name}")
+        self._count_skipped(hints, page)
         via = meta.get(_VIA, "seed")
         self.crawler.stats.inc_value(f"thread/articles_from/{via}")
         self._found.setdefault(meta.get(_SEED, page.url), Counter())[via] += 1
-        pages = self._bounded(hints.thread_pages(page), page.url)
-        yield from self._follow(hints, pages, self.parse_thread_page, {"hops": 1})
-        yield from self._follow(hints, hints.permalinks(page), self.parse_permalink)
+        pages, permalinks = hints.thread_pages(page), hints.permalinks(page)
+        of: dict[str, Any] = {}  # the article, for the state's records of its pages
+        if self.crawl_state is not None:
+            if (visit := self._visit(hints.article_key(page), response)) is None:
+                return  # known and not due: archived again (a seed, a new alias), not its thread
+            of = {"article": visit.key}
+            if visit.revisit:  # the pages it lists, those it had; only new permalinks
+                pages = itertools.chain(pages, visit.thread_pages)
+                permalinks = self._new_permalinks(permalinks)
+        pages = self._bounded(pages, page.url)
+        self._count_new_pages(of, pages)
+        yield from self._follow(hints, pages, self.parse_thread_page, {"hops": 1, **of})
+        yield from self._follow(hints, permalinks, self.parse_permalink, of)
 
     def closed(self, reason: str) -> None:
         """One line per seed: how many articles came from its sitemaps, feeds and links."""
@@ -217,22 +275,33 @@ class ThreadSpider(Spider):
             self.logger.info("Seed %s: %d articles (%d from sitemaps, %d from feeds, %d from links, "
                              "%d seeds themselves)", seed, sum(found.values()), found["sitemap"],
                              found["feed"], found["links"], found["seed"])
+        if self.crawl_state is not None:
+            self._close_state()
 
-    def parse_thread_page(self, response: Response, hops: int = 1) -> Iterator[Request]:
+    def parse_thread_page(self, response: Response, hops: int = 1, article: str | None = None
+                          ) -> Iterator[Request]:
         """Platforms that link only the next page ("More", "next", "continue this thread")
         are walked page by page, at most THREAD_MAX_THREAD_PAGES hops from the article."""
         self.crawler.stats.inc_value("thread/thread_pages")
+        visit = self._archived(response, article, "thread")
         if isinstance(response, HtmlResponse):
             page = Page.from_response(response)
             hints = platforms.detect(page).hints
+            self._count_skipped(hints, page)
+            of = {"article": article} if article else {}
             if hops < self.max_thread_pages:
                 pages = self._bounded(hints.thread_pages(page), response.url, article=False)
-                yield from self._follow(hints, pages, self.parse_thread_page, {"hops": hops + 1})
-            yield from self._follow(hints, hints.permalinks(page), self.parse_permalink)
+                self._count_new_pages(of, pages)
+                yield from self._follow(hints, pages, self.parse_thread_page, {"hops": hops + 1, **of})
+            permalinks = hints.permalinks(page)
+            if visit is not None and visit.revisit:
+                permalinks = self._new_permalinks(permalinks)
+            yield from self._follow(hints, permalinks, self.parse_permalink, of)
 
-    def parse_permalink(self, response: Response) -> Iterator[Request]:
+    def parse_permalink(self, response: Response, article: str | None = None) -> Iterator[Request]:
         """Archived for its own URL; its content is a thread page we already follow."""
         self.crawler.stats.inc_value("thread/permalinks")
+        self._archived(response, article, "permalink")
         return iter(())
 
     # -- discovery helpers ---------------------------------------------------------------------
@@ -267,8 +336,8 @@ class ThreadSpider(Spider):
             meta = {**self._via(response, "sitemap"), _SITEMAPS: nesting + 1}
             yield from self._follow(platforms.GENERIC.hints, listing.urls, self.parse_seed, meta=meta)
         else:
-            yield from self._follow(platforms.GENERIC.hints, listing.urls, self.parse_article,
-                                    meta=self._via(response, "sitemap"))
+            yield from self._follow_articles(platforms.GENERIC.hints, listing.urls,
+                                             self._via(response, "sitemap"))
 
     def _from_feed(self, response: Response) -> Iterator[Request]:
         listing = discovery.read_feed(response.body, response.url)
@@ -276,8 +345,8 @@ class ThreadSpider(Spider):
             self.crawler.stats.inc_value("thread/discovery_problems")
             self.logger.warning("Feed %s: %s", response.url, listing.problem)
         self.logger.info("Feed %s (%s): %d entries", response.url, listing.kind, len(listing.entries))
-        yield from self._follow(platforms.GENERIC.hints, listing.urls, self.parse_article,
-                                meta=self._via(response, "feed"))
+        yield from self._follow_articles(platforms.GENERIC.hints, listing.urls,
+                                         self._via(response, "feed"))
 
     @staticmethod
     def _via(response: Response, source: str, depth: int | None = None) -> dict[str, Any]:
@@ -304,16 +373,38 @@ class ThreadSpider(Spider):
         return inside
 
     def _scoped(self, hints: platforms.Hints, urls: Iterable[str]) -> Iterator[str]:
-        stats = self.crawler.stats
-        for url in urls:
-            if not self._in_scope(url):
-                stats.inc_value("thread/offsite_skipped")
-                self.logger.debug("Off-site, not followed: %s", url)
-            elif hints.is_trap(url):  # the page's own platform knows its traps
-                stats.inc_value("thread/traps_skipped")
-                self.logger.debug("Trap, not followed: %s", url)
-            else:
-                yield url
+        return (url for url in urls if not self._skip(hints, url))
+
+    def _count_skipped(self, hints: platforms.Hints, page: Page) -> None:
+        """Every trap and off-site link of a page whose links the spider reads (index,
+        article and thread pages), not only those a platform offered it: what the crawl
+        chose not to follow. Linear: one XPath, and each URL looked at once."""
+        log = self.logger if self.logger.isEnabledFor(logging.DEBUG) else None
+        for url in _links(page):
+            if url not in self._skipped and (kind := self._skip_kind(hints, url)):
+                self._note_skipped(url, kind, log)
+
+    def _skip(self, hints: platforms.Hints, url: str) -> bool:
+        """Off-site or a trap: not to be followed (and counted)."""
+        if not (kind := self._skip_kind(hints, url)):
+            return False
+        if url not in self._skipped:
+            self._note_skipped(url, kind, self.logger)
+        return True
+
+    def _skip_kind(self, hints: platforms.Hints, url: str) -> str | None:
+        if not self._in_scope(url):
+            return "offsite"
+        return "traps" if hints.is_trap(url) else None  # the page's own platform knows its traps
+
+    def _note_skipped(self, url: str, kind: str, log: Any) -> None:
+        """Counted once per URL (`thread/offsite_skipped`, `thread/traps_skipped`) while at
+        most _SKIPPED_KEPT are remembered (past that, once per page)."""
+        if len(self._skipped) < _SKIPPED_KEPT:
+            self._skipped.add(url)
+        self.crawler.stats.inc_value(f"thread/{kind}_skipped")
+        if log is not None:
+            log.debug("%s, not followed: %s", "Off-site" if kind == "offsite" else "Trap", url)
 
     def _follow(self, hints: platforms.Hints, urls: Iterable[str], callback: Any,
                 cb_kwargs: dict[str, Any] | None = None, meta: dict[str, Any] | None = None
@@ -321,6 +412,116 @@ class ThreadSpider(Spider):
         for url in self._scoped(hints, urls):
             yield Request(url, callback=callback, errback=self.failed, cb_kwargs=cb_kwargs,
                           meta=meta)
+
+    # -- crawl state: which articles earlier runs archived, which are due again ----------------
+
+    def _follow_articles(self, hints: platforms.Hints, urls: Iterable[str], meta: dict[str, Any]
+                         ) -> Iterator[Request]:
+        """Article links: all of them, but those naming an article an earlier run archived
+        that is not due again (THREAD_REVISIT_SCHEDULE), which are skipped and counted."""
+        if (state := self.crawl_state) is None:
+            yield from self._follow(hints, urls, self.parse_article, meta=meta)
+            return
+        scoped = list(self._scoped(hints, urls))
+        known, now = state.by_urls(scoped), time.time()
+        for url in scoped:
+            if (k := known.get(url)) is not None and k.key not in state.visits and not (
+                    due := state.due(k, now)):
+                self._not_due(k.key, due, url)
+                continue
+            yield Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+
+    def _not_due(self, key: str, due: bool | None, url: str) -> None:
+        """due False: its next revisit is later; None: its schedule is done."""
+        self.crawler.stats.inc_value("thread/revisit_done" if due is None else "thread/revisit_not_due")
+        self.logger.debug("Known article %s %s: %s not followed", key,
+                          "re-visited as often as the schedule says" if due is None else "not due yet",
+                          url)
+
+    def _visit(self, key: str, response: Response) -> Visit | None:
+        """This run's visit of the article `key`: its first capture, a revisit when it is due,
+        or None: known and not due (its page archived again, e.g. as a seed; thread not followed)."""
+        assert self.crawl_state is not None
+        state, now = self.crawl_state, time.time()
+        urls = {*response.meta.get("redirect_urls", ()), response.url, key}
+        if (visit := state.visits.get(key)) is None:
+            known = state.by_key(key)
+            if known is not None and not (due := state.due(known, now)):
+                self._not_due(key, due, response.url)
+                for url in urls:
+                    state.fetched(url, key, "article", now)
+                return None
+            visit = state.begin(key, response.url, known, now)
+            if visit.revisit:
+                self.crawler.stats.inc_value("thread/articles_revisited")
+                self.logger.debug("Re-visiting %s (revisit %d): %d thread pages known", key,
+                                  visit.revisits, len(visit.thread_pages))
+            else:
+                self.crawler.stats.inc_value("thread/articles_new")
+        state.headers(visit, _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        for url in urls:
+            state.fetched(url, key, "article", now)
+        return visit
+
+    def _count_new_pages(self, of: dict[str, Any], pages: list[str]) -> None:
+        """Of the thread pages a revisit requests, those earlier runs did not have."""
+        if (state := self.crawl_state) and (visit := state.visits.get(of.get("article", ""))) and (
+                visit.revisit):
+            new = sum(url not in visit.had for url in pages)
+            self.crawler.stats.inc_value("thread/revisit_new_thread_pages", new)
+
+    def _new_permalinks(self, urls: Iterable[str]) -> list[str]:
+        """Permalinks never archived before: a revisit fetches only those."""
+        assert self.crawl_state is not None
+        listed = list(urls)
+        new = self.crawl_state.unseen(listed)
+        self.crawler.stats.inc_value("thread/revisit_new_permalinks", len(new))
+        self.crawler.stats.inc_value("thread/revisit_known_permalinks", len(listed) - len(new))
+        return new
+
+    def _archived(self, response: Response, article: str | None, kind: str) -> Visit | None:
+        """Notes a thread page or permalink of `article` in the state; its visit, if any."""
+        if article is None or self.crawl_state is None:
+            return None
+        self.crawl_state.fetched(_first_url(response), article, kind)
+        return self.crawl_state.visits.get(article)
+
+    def _state_opened(self, spider: Spider) -> None:
+        assert self.crawl_state is not None
+        self._flusher = LoopingCall(self._flush_state)
+        self._flusher.start(self.crawl_state.cfg.flush_seconds, now=False)
+
+    def _flush_state(self) -> None:
+        """Every THREAD_STATE_FLUSH_SECONDS on the reactor: one short transaction (timed)."""
+        assert self.crawl_state is not None
+        began = time.perf_counter()
+        articles, pages = self.crawl_state.flush()
+        ms = round((time.perf_counter() - began) * 1000)
+        stats = self.crawler.stats
+        stats.inc_value("thread/state_rows_written", articles + pages)
+        stats.inc_value("thread/state_flush_ms", ms)
+        stats.max_value("thread/state_flush_max_ms", ms)
+        stats.set_value("thread/state_write_errors", self.crawl_state.write_errors)
+        stats.set_value("thread/state_read_errors", self.crawl_state.read_errors)
+        if articles or pages:
+            self.logger.debug("Crawl state: %d articles, %d pages committed in %d ms", articles,
+                              pages, ms)
+
+    def _close_state(self) -> None:
+        assert self.crawl_state is not None
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
+        self._flush_state()
+        self.crawl_state.close()
+        get = self.crawler.stats.get_value
+        self.logger.info(
+            "Crawl state %s: %d new articles, %d re-visited (%d new thread pages, %d new "
+            "permalinks, %d known permalinks not fetched again); links to known articles not "
+            "followed: %d not due yet, %d whose schedule is done", self.crawl_state.cfg.path,
+            get("thread/articles_new", 0), get("thread/articles_revisited", 0),
+            get("thread/revisit_new_thread_pages", 0), get("thread/revisit_new_permalinks", 0),
+            get("thread/revisit_known_permalinks", 0), get("thread/revisit_not_due", 0),
+            get("thread/revisit_done", 0))
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -342,10 +543,35 @@ class ThreadSpider(Spider):
                 signal=fetch_failed, request=failure.request, error=_describe(failure))
 
 
+def _links(page: Page) -> Iterator[str]:
+    """The page's links as absolute URLs. Path-relative ones (`item?id=1`, a comment's
+    five links on Hacker News) are joined to the page's folder by hand: urljoin for each is
+    most of the time counting them takes."""
+    parts = urlsplit(page.url)
+    folder = f"{parts.scheme}://{parts.netloc}{parts.path[: parts.path.rfind('/') + 1] or '/'}"
+    others = []
+    for href in dict.fromkeys(_HREFS(page.tree)):
+        if _RELATIVE.match(href):
+            yield folder + href.partition("#")[0]
+        else:
+            others.append(href)
+    yield from absolute(page.url, others)
+
+
 def _is_article(hints: platforms.Hints, page: Page) -> bool:
     """The platform's hints say so, or the page does in machine-readable form (a custom
     theme the hints do not know must not lose its article)."""
     return hints.is_article(page) or page.article_evidence is not None
+
+
+def _first_url(response: Response) -> str:
+    """The URL as requested, before any redirect: what a page listed."""
+    return (response.meta.get("redirect_urls") or [response.url])[0]
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _describe(failure: Failure) -> str:

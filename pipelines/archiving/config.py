@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # Scrapy is imported only where settings are read, not in wor
 
 # Defaults live here, not read off the class: slots turn class attributes into descriptors.
 MAX_SIZE, PREFIX, GZIP_LEVEL = 1_000_000_000, "threadwarc", 6
+INDEX_NAME = "threadwarc-index.sqlite3"  # the dedup index, in WARC_DIR unless WARC_DEDUP_INDEX
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -31,6 +32,12 @@ class WarcConfig:
     hostname: str = field(default_factory=lambda: safe_name_part(socket.gethostname(), "host"))
     # warcinfo fields (name -> value), written first in every file
     info: tuple[tuple[str, str], ...] = ()
+    dedup: bool = True  # revisit records for payloads already archived; conditional requests
+    dedup_index: Path | None = None  # None: directory / INDEX_NAME
+
+    @property
+    def index_path(self) -> Path:
+        return self.dedup_index or self.directory / INDEX_NAME
 
     @classmethod
     def from_settings(cls, s: BaseSettings, info: dict[str, Any] | None = None) -> WarcConfig:
@@ -48,4 +55,10 @@ class WarcConfig:
         if safe_name_part(prefix, "") != prefix:
             raise NotConfigured(f"WARC_PREFIX may hold only letters, digits, '.', '_', '-': {prefix!r}")
         fields = tuple((k, str(v)) for k, v in (info or {}).items() if v not in (None, ""))
-        return cls(Path(directory).expanduser(), size, prefix, level, info=fields)
+        index = None
+        if raw := s.get("WARC_DEDUP_INDEX"):
+            index = Path(raw).expanduser()
+            if str(raw).endswith(("/", "\\")) or index.is_dir():  # a folder: the index goes in it
+                index /= INDEX_NAME
+        return cls(Path(directory).expanduser(), size, prefix, level, info=fields,
+                   dedup=s.getbool("WARC_DEDUP", True), dedup_index=index)

@@ -17,6 +17,15 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 WARC_VERSION = "1.1"
+# Revisit profiles (WARC 1.1, section 6.7): warcio writes the first itself; the second it lacks.
+IDENTICAL_PAYLOAD_DIGEST = RecordBuilder.REVISIT_PROFILE_1_1
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# Request meta set by a conditional request (ConditionalRefetchMiddleware): (the URL it was
+# made for, the Original its validators came from). A 304 to it refers to that Original.
+REVALIDATES = "warc_revalidates"
+# Request meta: archive the response whole, never as a revisit (set on the refetch of a page
+# whose archived original could not be read back: the new record replaces it in the index).
+ARCHIVE_IN_FULL = "warc_in_full"
 # Connection-level framing that was undone before we saw the body: stored renamed, the way
 # Wayback/pywb mark original headers, so replay tools do not de-chunk a plain body again.
 _FRAMING_HEADERS = {"transfer-encoding"}
@@ -51,6 +60,21 @@ Headers = list[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
+class Original:
+    """An archived `response` record that holds a payload, as a revisit names it; `file`
+    (relative to the dedup index's folder), `offset` and `length` (its gzip member) say where
+    it is, for reading it back."""
+
+    digest: str  # WARC-Payload-Digest, "sha1:BASE32" as warcio writes it
+    uri: str
+    date: str
+    record_id: str
+    file: str = ""
+    offset: int = 0
+    length: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One HTTP request and the response to it, as they crossed the wire."""
 
@@ -66,12 +90,16 @@ class Exchange:
     ip: str | None = None
     date: str = ""
     truncated: str | None = None  # WARC-Truncated reason: "length", "disconnect", "time"
+    not_modified: Original | None = None  # a 304 to a conditional request: what it confirms
+    in_full: bool = False  # never a revisit (ARCHIVE_IN_FULL)
 
     @classmethod
     def from_scrapy(cls, request: Any, response: Any, *, date: str | None = None,
                     reason: str | None = None) -> Exchange:
         """Capture from `response_downloaded`: the body is still content-encoded there.
         `reason`: the phrase the server sent, when the download handler kept it."""
+        url = target_uri(request.url)
+        revalidates = request.meta.get(REVALIDATES) if response.status == 304 else None
         flags = response.flags or ()
         truncated = (
             "length" if "download_stopped" in flags else "disconnect" if "dataloss" in flags else None
@@ -80,7 +108,7 @@ class Exchange:
         if not any(name.lower() == "host" for name, _ in req_headers):
             req_headers.insert(0, ("Host", urlsplit(request.url).netloc))
         return cls(
-            url=target_uri(request.url),
+            url=url,
             method=request.method,
             request_headers=req_headers,
             request_body=request.body or b"",
@@ -92,7 +120,14 @@ class Exchange:
             ip=str(response.ip_address) if response.ip_address else None,
             date=date or warc_date(),
             truncated=truncated,
+            not_modified=revalidates[1] if revalidates and revalidates[0] == url else None,
+            in_full=bool(request.meta.get(ARCHIVE_IN_FULL)),
         )
+
+    def header(self, name: str) -> str | None:
+        """The first value of a response header, any case."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +211,25 @@ def response_record(ex: Exchange, b: RecordBuilder, *, record_id: str) -> ArcWar
         ex.url, "response", payload=BytesIO(ex.body), length=len(ex.body),
         http_headers=http_headers, warc_headers_dict=extra,
     )
+
+
+def revisit_record(ex: Exchange, b: RecordBuilder, original: Original, *, record_id: str,
+                   profile: str = IDENTICAL_PAYLOAD_DIGEST) -> ArcWarcRecord:
+    """The response's status line and headers, no payload: it is `original`'s. warcio's own
+    revisit, whose WARC 1.1 profile is identical-payload-digest; a 304 gets server-not-modified
+    and the digest of the payload it confirms."""
+    http_headers = StatusAndHeaders(
+        f"{ex.status} {ex.reason}".rstrip(), _stored_headers(ex.headers), protocol=ex.protocol
+    )
+    extra = {"WARC-Record-ID": record_id, "WARC-Date": ex.date}
+    if ex.ip:
+        extra["WARC-IP-Address"] = ex.ip
+    extra["WARC-Refers-To"] = original.record_id
+    record = b.create_revisit_record(ex.url, original.digest, original.uri, original.date,
+                                     http_headers=http_headers, warc_headers_dict=extra)
+    if profile != IDENTICAL_PAYLOAD_DIGEST:
+        record.rec_headers.replace_header("WARC-Profile", profile)
+    return record
 
 
 def request_record(

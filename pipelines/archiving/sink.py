@@ -15,6 +15,7 @@ import logging
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import zlib
@@ -27,18 +28,20 @@ from typing import IO, Any
 from warcio.warcwriter import WARCWriter
 
 from .config import WarcConfig
+from .dedup import OPEN_SUFFIX, DigestIndex
 from .records import (
+    SERVER_NOT_MODIFIED,
     WARC_VERSION,
     Exchange,
     FetchFailure,
+    Original,
     build_pair,
     failure_record,
+    revisit_record,
     warcinfo_record,
 )
 
 logger = logging.getLogger("pipelines.archiving.sink")  # also when run as __main__
-
-OPEN_SUFFIX = ".open"
 
 
 @dataclass(slots=True)
@@ -47,6 +50,9 @@ class WriteSummary:
     bytes: int = 0
     files: list[str] = field(default_factory=list)
     error: str | None = None  # why the writer stopped early (disk full, folder not writable)
+    revisits: int = 0  # revisit records, both profiles
+    revisits_304: int = 0  # of which server-not-modified
+    bytes_saved: int = 0  # stored bytes of the originals they name, less their own
 
 
 class WriterFailed(Exception):
@@ -61,7 +67,8 @@ def describe_os_error(exc: OSError, path: Path | None = None) -> str:
 
 
 class WarcFiles:
-    """Owns one open `.warc.gz.open` file at a time: warcinfo first, rotation by size."""
+    """Owns one open `.warc.gz.open` file at a time: warcinfo first, rotation by size; and,
+    with `cfg.dedup`, the dedup index: a payload it names is written as a revisit."""
 
     def __init__(self, cfg: WarcConfig) -> None:
         self.cfg = cfg
@@ -69,6 +76,9 @@ class WarcFiles:
         self._serial = 0
         self._fh: IO[bytes] | None = None
         self._path: Path | None = None
+        self._key = ""  # the open file's name as the index knows it (relative to the index)
+        self._index: DigestIndex | None = None
+        self._dedup = cfg.dedup  # off for the rest of the run if the index fails
         self._size = 0  # bytes of the open file up to its last complete record
         self._buf = BytesIO()
         # gzip=False: warcio compresses at level 9; we compress each record ourselves at
@@ -76,13 +86,95 @@ class WarcFiles:
         self._writer = WARCWriter(self._buf, gzip=False, warc_version=WARC_VERSION)
 
     def write_exchange(self, ex: Exchange | FetchFailure) -> None:
-        records = (failure_record(ex, self._writer),) if isinstance(ex, FetchFailure) else (
-            build_pair(ex, self._writer))
-        self._ensure_open()
-        for record in records:
-            self._write(record)
+        if isinstance(ex, FetchFailure):
+            self._ensure_open()
+            self._write(failure_record(ex, self._writer))
+        else:
+            self._write_pair(ex)
         if self._size >= self.cfg.max_size:  # no lseek per exchange: we count what we wrote
             self.close_file()
+
+    def _write_pair(self, ex: Exchange) -> None:
+        """Response (or revisit) then request; the index learns of the record once written."""
+        response, request = build_pair(ex, self._writer)  # warcio digests the payload here
+        self._ensure_open()
+        index = self._open_index()
+        if index is None or ex.method != "GET":
+            self._write(response)
+            self._write(request)
+            return
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        digest = response.rec_headers.get_header("WARC-Payload-Digest")
+        original, replace = None, False
+        if ex.not_modified is not None and ex.status == 304:
+            original = ex.not_modified
+            response = revisit_record(ex, self._writer, original, record_id=record_id,
+                                      profile=SERVER_NOT_MODIFIED)
+        elif ex.in_full:
+            replace = True  # the indexed original could not be read back: this one replaces it
+        elif ex.body and not ex.truncated:
+            original = self._indexed(index, digest)
+            if original is not None and not index.on_disk(original):
+                original, replace = None, True  # its file was moved away: this one replaces it
+            if original is not None:
+                response = revisit_record(ex, self._writer, original, record_id=record_id)
+        offset = self._size
+        length = self._write(response)
+        self._write(request)
+        if original is not None:
+            self.summary.revisits += 1
+            self.summary.revisits_304 += ex.status == 304
+            self.summary.bytes_saved += original.length - length
+        elif ex.body and not ex.truncated:
+            index.add_original(Original(digest, ex.url, ex.date, record_id, self._key, offset, length),
+                               replace=replace)
+        if ex.status == 200 and ex.body and not ex.truncated:
+            index.add_url(ex.url, digest, ex.date, ex.header("ETag"), ex.header("Last-Modified"))
+        if index.due:
+            self._flush_index()
+
+    def _open_index(self) -> DigestIndex | None:
+        """Opened at the first exchange, once the WARC folder exists."""
+        if self._index is None and self._dedup:
+            try:
+                self._index = DigestIndex.writer(self.cfg.index_path)
+            except (sqlite3.Error, OSError) as exc:
+                self._index_failed("cannot be opened", exc)
+        return self._index
+
+    def _indexed(self, index: DigestIndex, digest: str) -> Original | None:
+        try:
+            return index.original(digest)
+        except sqlite3.Error as exc:
+            self._index_failed("cannot be read", exc)
+            return None
+
+    def _flush_index(self) -> None:
+        """Rows reach the index only after the records they name are on disk."""
+        if self._index is None:
+            return
+        if self._fh is not None:
+            os.fsync(self._fh.fileno())
+        try:
+            self._index.flush()
+        except sqlite3.Error as exc:
+            self._index_failed("cannot be written", exc)
+
+    def _index_failed(self, what: str, exc: Exception) -> None:
+        """Dedup is an economy, never a reason to lose a page: full records from here on."""
+        logger.warning("WARC dedup index %s %s (%s): writing full records from now on",
+                       self.cfg.index_path, what, exc)
+        self._dedup = False
+        if self._index is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._index.close()
+            self._index = None
+
+    def close_index(self) -> None:
+        self._flush_index()
+        if self._index is not None:
+            self._index.close()
+            self._index = None
 
     def close_file(self) -> None:
         if self._fh is None or self._path is None:
@@ -93,6 +185,7 @@ class WarcFiles:
         finally:
             fh.close()
         self._finish(path)
+        self._flush_index()
 
     @property
     def open_path(self) -> Path | None:
@@ -114,6 +207,7 @@ class WarcFiles:
             self._finish(path)
         else:
             path.unlink()
+        self._flush_index()  # its rows name complete records only
 
     def _finish(self, path: Path) -> None:
         final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
@@ -138,9 +232,10 @@ class WarcFiles:
                 continue
             break
         self._path, self._size = path, 0
+        self._key = os.path.relpath(self.cfg.directory / name, self.cfg.index_path.parent)
         self._write(warcinfo_record(self._writer, name, self.cfg.info))
 
-    def _write(self, record: Any) -> None:
+    def _write(self, record: Any) -> int:
         assert self._fh is not None
         self._buf.seek(0)
         self._buf.truncate()
@@ -154,6 +249,7 @@ class WarcFiles:
         self._size += len(data)
         self.summary.records += 1
         self.summary.bytes += len(data)
+        return len(data)
 
 
 class WarcSink:
@@ -161,8 +257,13 @@ class WarcSink:
 
     def __init__(self, cfg: WarcConfig) -> None:
         self.cfg = cfg
+        # the child imports this module from where the parent did (a source tree, a scrapyd
+        # egg), not from whatever copy its own sys.path would find first
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
         self._proc = subprocess.Popen(
             [sys.executable, "-m", __name__],
+            env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C goes to the crawl; the writer drains and closes
@@ -210,7 +311,8 @@ class WarcSink:
         if self._proc.returncode != 0 and not error:
             error = f"the WARC writer process died (exit code {self._proc.returncode})"
         self._summary = WriteSummary(data.get("records", 0), data.get("bytes", 0),
-                                     data.get("files", []), error)
+                                     data.get("files", []), error, data.get("revisits", 0),
+                                     data.get("revisits_304", 0), data.get("bytes_saved", 0))
         return self._summary
 
 
@@ -237,6 +339,7 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
                 break
             files.write_exchange(ex)
         files.close_file()
+        files.close_index()
     except OSError as exc:  # disk full, folder gone or not writable: keep what is complete
         error = describe_os_error(exc, files.open_path)
         try:
@@ -248,7 +351,8 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
             files.abandon()
         raise
     s = files.summary
-    report = {"records": s.records, "bytes": s.bytes, "files": s.files, "error": error}
+    report = {"records": s.records, "bytes": s.bytes, "files": s.files, "error": error,
+              "revisits": s.revisits, "revisits_304": s.revisits_304, "bytes_saved": s.bytes_saved}
     with contextlib.suppress(BrokenPipeError):  # the crawl is gone; the files are closed
         stdout.write(json.dumps(report).encode())
         stdout.flush()

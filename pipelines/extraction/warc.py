@@ -61,6 +61,37 @@ class Capture:
     record_id: str
     url: str
     fetch_time: str  # WARC-Date
+    # A revisit's payload is in another record (its original): where to read it. Empty for a
+    # response, whose payload is its own.
+    payload_path: str = ""
+    payload_offset: int = 0
+
+    @property
+    def source(self) -> tuple[str, int]:
+        """The file and offset of the record holding the page's bytes."""
+        return (self.payload_path, self.payload_offset) if self.payload_path else (self.path, self.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """A response or revisit record as a revisit's original is looked up: ids, URL, date,
+    payload digest, and what a revisit says of the record it repeats."""
+
+    path: str
+    offset: int
+    length: int
+    rec_type: str  # response | revisit
+    record_id: str
+    url: str
+    date: str  # WARC-Date as written
+    digest: str  # WARC-Payload-Digest as written
+    status: str  # HTTP status code; "" without HTTP headers
+    ctype: str | None
+    truncated: bool
+    profile: str = ""  # a revisit's WARC-Profile
+    refers_to: str = ""  # WARC-Refers-To: the original's record id
+    refers_uri: str = ""  # WARC-Refers-To-Target-URI
+    refers_date: str = ""  # WARC-Refers-To-Date
 
 
 def find_warcs(inputs: Iterable[str | Path]) -> list[Path]:
@@ -96,9 +127,12 @@ MIN_RANGE, MAX_RANGE = 4 * 1024 * 1024, 256 * 1024 * 1024
 def iter_responses(
     path: Path, errors: list[WarcReadError], *, start: int = 0, end: int | None = None,
     body_for: Callable[[str], bool] = lambda url: True, max_bytes: int = 20_000_000,
+    index: Callable[[IndexEntry], None] | None = None,
 ) -> Iterator[tuple[Capture, bytes | None, str | None]]:
     """(capture, decoded payload, Content-Type) of each 2xx HTML response starting in
     [start, end) of one file; the payload only where `body_for(url)`, None past `max_bytes`.
+    `index` is handed every response and revisit record of an http(s) URL in that range,
+    kept or not: what revisits are resolved with.
 
     A broken record adds a WarcReadError to `errors`; reading goes on at the next record
     of a `.warc.gz` (one gzip member each), or stops in other files.
@@ -115,7 +149,7 @@ def iter_responses(
         while offset is not None and (end is None or offset < end):
             fh.seek(offset)
             try:
-                yield from _records(fh, path, offset, end, body_for, max_bytes)
+                yield from _records(fh, path, offset, end, body_for, max_bytes, index)
                 return
             except _Broken as broken:
                 errors.append(WarcReadError(path, broken.offset, broken.cause))
@@ -132,10 +166,11 @@ class _Broken(Exception):
 
 def _records(
     fh: BinaryIO, path: Path, offset: int, end: int | None, body_for: Callable[[str], bool],
-    max_bytes: int,
+    max_bytes: int, index: Callable[[IndexEntry], None] | None = None,
 ) -> Iterator[tuple[Capture, bytes | None, str | None]]:
     it = archive_iterator(fh)
     floor = offset  # where a resync may start: past the last record read, whatever warcio says
+    last: int | None = None  # where the last record read starts
     try:
         for rec in it:
             if rec.rec_type is None:  # what warcio makes of a record header cut off mid-way
@@ -158,20 +193,42 @@ def _records(
                 return  # the next range's first record
             if missing := getattr(rec.raw_stream, "limit", 0):  # warcio stops quietly at EOF
                 raise EOFError(f"record cut short, {missing} bytes of its block missing")
+            if index is not None and rec.rec_type in ("response", "revisit") and url.startswith(
+                    ("http://", "https://")):
+                index(_entry(rec, path, offset, it.get_record_length(), url, ctype))
             if keep:
                 cap = Capture(path.name, str(path), offset, it.get_record_length(),
                               headers.get_header("WARC-Record-ID") or "", url,
                               headers.get_header("WARC-Date") or "")
                 yield cap, body, ctype
-            floor = offset + 1
+            floor, last = offset + 1, offset
             offset += it.get_record_length()
         if end is None and (tail := _tail(fh, offset)):
             # warcio ends quietly where a cut left only part of a record (or of its gzip header)
             raise EOFError(f"{tail} bytes at the end are not a whole record: the file is cut short")
+        if end is None and last is not None and _member_cut(fh, last, offset):
+            # ...or in the last record's gzip trailer: its data is whole, the file is not
+            raise _Broken(last, EOFError("the last record's gzip member is cut short: the file "
+                                         "is cut short"))
+    except _Broken:
+        raise
     except Exception as exc:
         # a record's gzip member with bytes after the record makes warcio's length wrong, even
         # negative: resyncing there would read the same record again, forever
         raise _Broken(max(offset, floor), exc) from exc
+
+
+def _entry(rec: Any, path: Path, offset: int, length: int, url: str, ctype: str | None) -> IndexEntry:
+    h, http = rec.rec_headers, rec.http_headers
+    return IndexEntry(
+        str(path), offset, length, rec.rec_type, h.get_header("WARC-Record-ID") or "", url,
+        h.get_header("WARC-Date") or "", h.get_header("WARC-Payload-Digest") or "",
+        (http.get_statuscode() or "") if http is not None else "", ctype,
+        bool(h.get_header("WARC-Truncated")),
+        h.get_header("WARC-Profile") or "", (h.get_header("WARC-Refers-To") or "").strip(),
+        (h.get_header("WARC-Refers-To-Target-URI") or "").strip().strip("<>"),
+        (h.get_header("WARC-Refers-To-Date") or "").strip(),
+    )
 
 
 def archive_iterator(fh: BinaryIO) -> ArchiveIterator:
@@ -237,6 +294,23 @@ def _tail(fh: BinaryIO, offset: int) -> int:
     return 0 if not rest.strip(b"\r\n\x00 ") and size - offset <= len(rest) else size - offset
 
 
+def _member_cut(fh: BinaryIO, start: int, stop: int) -> bool:
+    """Is the gzip member at `start` (ending at `stop`) missing its end? zlib hands over all
+    the data of a member cut in its 8-byte trailer without a word."""
+    fh.seek(start)
+    if fh.read(2) != b"\x1f\x8b":
+        return False
+    fh.seek(start)
+    member = zlib.decompressobj(31)
+    left = stop - start
+    while left > 0 and not member.eof and (chunk := fh.read(min(left, 1 << 20))):
+        left -= len(chunk)
+        while chunk and not member.eof:  # output bounded: a bomb costs time, not memory
+            member.decompress(chunk, 1 << 20)
+            chunk = member.unconsumed_tail
+    return not member.eof
+
+
 def _next_member(fh: BinaryIO, pos: int) -> int | None:
     """Offset of the first gzip member at or after `pos` that holds a WARC record."""
     while True:
@@ -289,13 +363,13 @@ def read_html(captures: list[Capture], max_bytes: int) -> Iterator[HtmlDoc | tup
     """Each capture's page decoded to text (content-encoding, then charset: HTTP header,
     BOM/meta, detection). A page that cannot be read comes back as (capture, reason)."""
     by_path: dict[str, list[Capture]] = {}
-    for c in captures:
-        by_path.setdefault(c.path, []).append(c)
+    for c in captures:  # a revisit's page is read from its original's record
+        by_path.setdefault(c.source[0], []).append(c)
     for path, group in by_path.items():
         with open(path, "rb") as fh:
             for cap in group:
                 try:
-                    fh.seek(cap.offset)
+                    fh.seek(cap.source[1])
                     rec = next(iter(archive_iterator(fh)))
                     body = rec.content_stream().read(max_bytes + 1)
                 except (*READ_ERRORS, StopIteration) as exc:

@@ -47,13 +47,27 @@ FIELD_DOCS = {
     "warc_offset": "byte offset of that record in the file (open it with warcio)",
     "warc_length": "length of the record in the file, compressed",
     "warc_record_id": "WARC-Record-ID of that record",
-    "fetch_time": "WARC-Date: when the page was fetched",
+    "fetch_time": "WARC-Date: when the page was fetched (for a `revisit` record, the revisit's: "
+    "its page was read from the record it refers to)",
+    "first_seen": "fetch time of the first capture that showed it (any crawl in the archive)",
+    "last_seen": "fetch time of the last capture that showed it",
+    "removed_at": "fetch time of the first capture of the thread page it was last seen on, "
+    "after that, that no longer showed it (deleted, or moved to a page not fetched again); "
+    "null while it is still shown or that page was not fetched again",
+    "first_crawl": "the crawl of its first capture: the warcinfo `crawl-id`, else threadwarc's "
+    "run (`PREFIX-STAMP-HOST` of the run's first WARC file), else the WARC file's name",
+    "last_crawl": "the crawl of its last capture (same naming)",
 }
 
 
 def _safe(host: str) -> str:
     """Host names come from archived URLs: nothing but host characters reaches the card."""
     return re.sub(r"[^A-Za-z0-9.:\[\]_-]", "?", host)[:253]
+
+
+def _safe_id(text: str) -> str:
+    """Crawl ids come from WARC files: no markup or line breaks reach the card."""
+    return re.sub(r"[^A-Za-z0-9.:_@+=/-]", "?", text)[:200]
 
 
 def features_yaml(fields: pa.Schema | list[pa.Field]) -> list[dict[str, Any]]:
@@ -71,6 +85,7 @@ def features_yaml(fields: pa.Schema | list[pa.Field]) -> list[dict[str, Any]]:
 def write_card(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]],
                summary: dict[str, Any], warcs: list[Path]) -> None:
     hosts: Counter[str] = summary["hosts"]
+    crawl_ids: list[str] = summary.get("crawls", [])
     fetched = summary["fetched"]
     configs = [
         {
@@ -135,6 +150,13 @@ def write_card(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]]
         f"- Crawled: {first} to {last}",
         f"- Source: {len(warcs)} WARC file(s): "
         + ", ".join(f"`{p.name}`" for p in warcs[:20]) + (" ..." if len(warcs) > 20 else ""),
+        f"- Crawls: {len(crawl_ids)}, oldest first: "
+        + ", ".join(f"`{_safe_id(c)}`" for c in crawl_ids[:20]) + (" ..." if len(crawl_ids) > 20 else ""),
+        "- Every capture in the archive counts, from every crawl: a page fetched again (or "
+        "archived as a `revisit` record of an earlier capture) is merged with its earlier "
+        "captures. A comment is one row with the fields of the newest crawl that showed it; "
+        "`first_seen`/`last_seen` and `first_crawl`/`last_crawl` say when it was seen, and one "
+        "that a later capture of its page no longer shows is kept, with `removed_at` set.",
         "- Splits are by article (a hash of its URL), so a thread never straddles two splits: "
         + ", ".join(f"{s} {r:g}" for s, r in cfg.splits) + ".",
         "",

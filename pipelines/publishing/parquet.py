@@ -43,8 +43,10 @@ class DatasetWriter:
 
     def _note(self, article: dict[str, Any]) -> None:
         self.hosts[article["hostname"] or ""] += 1
-        if (when := article["fetch_time"]) is not None:
-            self.fetched = [min([when, *self.fetched[:1]]), max([when, *self.fetched[1:]])]
+        first = article.get("first_seen") or article["fetch_time"]  # any capture of its pages
+        last = article.get("last_seen") or article["fetch_time"]
+        if first is not None and last is not None:
+            self.fetched = [min([first, *self.fetched[:1]]), max([last, *self.fetched[1:]])]
 
     def add(self, key: str, article: dict[str, Any], comments: list[dict[str, Any]]) -> None:
         split = split_of(key, self.splits)

@@ -24,7 +24,9 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from pipelines import platforms
+from pipelines.extraction import revisits
 from pipelines.extraction.assemble import assemble
+from pipelines.extraction.crawls import crawls
 from pipelines.extraction.pages import (
     NO_SIGNS,
     PageResult,
@@ -40,6 +42,7 @@ from pipelines.extraction.warc import (
     UNFINISHED_SUFFIXES,
     Capture,
     HtmlDoc,
+    IndexEntry,
     WarcReadError,
     decode,
     find_warcs,
@@ -57,6 +60,7 @@ logger = logging.getLogger(__name__)
 # Pages per task in pass 2: one article page (trafilatura, ~100x a thread page) per task
 # balances the workers; permalink pages are cheap and go in bigger chunks.
 ARTICLE_CHUNK, PERMALINK_CHUNK = 1, 8
+INDEX_BATCH = 1000  # records' index entries written to a worker's part at a time
 
 
 class NothingToPublish(Exception):
@@ -138,9 +142,12 @@ class _Staging:
             "CREATE TABLE pages (key TEXT, path TEXT, offset INTEGER, data BLOB);"
             "CREATE TABLE seen (url TEXT PRIMARY KEY) WITHOUT ROWID;"
             "CREATE TABLE deferred (url TEXT, data BLOB);"
-            "CREATE TABLE todo (data BLOB);"  # article pages waiting for their body
+            # article pages waiting for their body, by the record their bytes are in (src)
+            "CREATE TABLE todo (path TEXT, offset INTEGER, src TEXT, src_offset INTEGER, url TEXT,"
+            " data BLOB);"
             "CREATE TABLE bodies (path TEXT, offset INTEGER, data BLOB,"
             " PRIMARY KEY (path, offset)) WITHOUT ROWID;"
+            + revisits.SCHEMA  # responses and revisits: where each revisit's payload is
         )
 
     def add(self, r: PageResult) -> None:
@@ -150,7 +157,8 @@ class _Staging:
                         (r.key, cap.path, cap.offset, pickle.dumps(r, protocol=5)))
         if r.kind == "article" and r.article is None:  # its body: pass 2, over the workers
             job = _BodyJob(cap, r.thread_xpath, r.deep, r.confirm, r.meta)
-            self.db.execute("INSERT INTO todo VALUES (?)", (pickle.dumps(job, protocol=5),))
+            self.db.execute("INSERT INTO todo VALUES (?, ?, ?, ?, ?, ?)", (
+                cap.path, cap.offset, *cap.source, cap.url, pickle.dumps(job, protocol=5)))
 
     def note_seen(self, r: PageResult) -> None:
         """The permalinks of the comments a page had: their own pages need not be read."""
@@ -158,13 +166,19 @@ class _Staging:
                             [(_url_key(c.permalink),) for c in r.comments if c.permalink])
 
     def todo(self) -> Iterator[_BodyJob]:
-        for (data,) in self.db.execute("SELECT data FROM todo ORDER BY rowid").fetchall():
+        """One job per page and payload: the revisits of an article page (a conditional
+        request answered 304 on every scheduled run) share their original's body."""
+        rows = self.db.execute("SELECT data, min(rowid) FROM todo GROUP BY src, src_offset, url"
+                               " ORDER BY min(rowid)")
+        for data, _ in rows.fetchall():
             yield pickle.loads(data)
 
     def add_body(self, cap: Capture, fields: dict[str, Any] | None) -> None:
-        """An article page's fields; None: it turned out to be no article."""
-        self.db.execute("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
-                        (cap.path, cap.offset, pickle.dumps(fields, protocol=5)))
+        """An article page's fields, for every capture of it with the same payload; None: it
+        turned out to be no article."""
+        self.db.execute("INSERT OR REPLACE INTO bodies SELECT path, offset, ? FROM todo"
+                        " WHERE src = ? AND src_offset = ? AND url = ?",
+                        (pickle.dumps(fields, protocol=5), *cap.source, cap.url))
 
     def defer(self, cap: Capture) -> None:
         self.db.execute("INSERT INTO deferred VALUES (?, ?)",
@@ -181,8 +195,9 @@ class _Staging:
 
     def absorb(self, part: Path) -> None:
         """Move a worker's part into the main staging database."""
+        self.db.commit()  # no ATTACH inside a transaction
         self.db.execute("ATTACH DATABASE ? AS part", (str(part),))
-        for table in ("pages", "deferred", "todo"):
+        for table in ("pages", "deferred", "todo", "records"):
             self.db.execute(f"INSERT INTO {table} SELECT * FROM part.{table}")
         self.db.execute("INSERT OR IGNORE INTO seen SELECT * FROM part.seen")
         self.db.commit()
@@ -286,12 +301,20 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
             tally.merge(part_tally)
             read_errors.extend(errors)
             staging.absorb(part)
+        # Revisits: each read as the page it repeats, from its original's payload (in the
+        # inputs, or in WARC files beside them), analysed like the pages of pass 1.
+        if revisits.pending(staging.db):
+            _revisit_pages(pool, build, warcs, cfg, staging, tally)
         # Pass 2: the articles' bodies (trafilatura), one page per task so the workers share
         # them evenly; then the permalink pages, which repeat a thread page: only those of a
         # comment no thread page had (deleted since, or its thread page not in the archive).
         bodies = _Feeder(pool, cfg, staging, tally, ARTICLE_CHUNK, _bodies)
+        shared = staging.count("todo")
         for job in staging.todo():
             bodies.put(job)
+            shared -= 1
+        if shared:  # revisits of article pages: trafilatura once per payload
+            stats["extract/bodies_shared"] = shared
         permalinks = _Feeder(pool, cfg, staging, tally, PERMALINK_CHUNK, _work)
         deferred = staging.count("deferred")
         for cap in staging.unseen_deferred():
@@ -306,11 +329,12 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
         logger.error("%s; the records before it are published", err)
     if not stats["extract/captures"]:
         raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s): {_names(warcs)}")
+    crawl_of = crawls(warcs)
     writer = DatasetWriter(build, cfg.splits)
     try:
         for key, pages in staging.articles():
             try:
-                article, comments = assemble(key, pages)
+                article, comments = assemble(key, pages, crawl_of)
             except Exception:
                 stats["extract/articles_failed"] += 1
                 logger.warning("Could not assemble article %s from %d page(s)", key, len(pages),
@@ -333,7 +357,80 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
     except BaseException:
         writer.abort()
         raise
-    return counts, {"hosts": writer.hosts, "fetched": writer.fetched, "nbytes": writer.nbytes}
+    named = sorted({c for c in crawl_of.values()}, key=lambda c: c.rank)
+    return counts, {"hosts": writer.hosts, "fetched": writer.fetched, "nbytes": writer.nbytes,
+                    "crawls": [c.id for c in named]}
+
+
+def _revisit_pages(pool: ProcessPoolExecutor, build: Path, warcs: list[Path], cfg: DatasetConfig,
+                   staging: _Staging, tally: Tally) -> None:
+    """Revisits resolved and staged as pages; those left unresolved named in one line."""
+    stats = tally.counts
+    feeder = _Feeder(pool, cfg, staging, tally, PERMALINK_CHUNK, _revisited)
+    unresolved: list[tuple[revisits.Rec, str]] = []  # the first few, to name them
+    missing = _stage_revisits(revisits.resolve(staging.db), feeder, staging, stats, unresolved)
+    if missing and (beside := revisits.siblings(revisits.folders(staging.db), warcs)):
+        # a crawl's later files named alone: its earlier ones, beside them, hold the originals
+        logger.info("Looking for the originals of %d revisit(s) in %d WARC file(s) beside "
+                    "them: %s", missing, len(beside), _names(beside))
+        jobs = [pool.submit(_index_range, path, a, b, build / f"beside-{i:05d}.sqlite")
+                for i, (path, a, b) in enumerate(
+                    (path, a, b) for path in beside for a, b in split(path, cfg.n_workers))]
+        for job in jobs:
+            part, errors = job.result()
+            for err in errors:  # not an input: its reader's error does not fail the publish
+                logger.warning("%s (read for revisits' originals only)", err)
+            staging.absorb(part)
+        unresolved.clear()
+        missing = _stage_revisits(revisits.resolve(staging.db, revisits.RETRY), feeder, staging,
+                                  stats, unresolved)
+    feeder.drain()
+    if missing:
+        stats["extract/revisits_unresolved"] = missing
+        shown = "; ".join(f"{rev.where} ({why})" for rev, why in unresolved)
+        more = f"; and {missing - len(unresolved)} more" if missing > len(unresolved) else ""
+        logger.warning("%d revisit record(s) not published, their original payload not found: "
+                       "%s%s", missing, shown, more)
+
+
+def _stage_revisits(found: Iterable[tuple[revisits.Rec, Capture | None, str | None]],
+                    feeder: _Feeder, staging: _Staging, stats: Counter[str],
+                    unresolved: list[tuple[revisits.Rec, str]]) -> int:
+    """Pages of resolved revisits to the workers (permalink pages set aside, as in pass 1);
+    returns how many were not resolved."""
+    missing = 0
+    for rev, cap, why in found:
+        if why is not None:
+            missing += 1
+            if len(unresolved) < 5:
+                unresolved.append((rev, why))
+        elif cap is None:
+            stats["extract/revisits_not_html"] += 1
+        else:
+            stats["extract/captures"] += 1
+            stats["extract/revisits"] += 1
+            if platforms.permalink_comment_id(cap.url) is not None:
+                staging.defer(cap)  # read only for a comment no thread page had
+            else:
+                feeder.put(cap)
+    return missing
+
+
+def _index_range(path: Path, start: int, end: int | None, part: Path
+                 ) -> tuple[Path, list[WarcReadError]]:
+    """Worker: one byte range of a WARC file that is no input, read for its records' index only."""
+    staging = _Staging(part)
+    errors: list[WarcReadError] = []
+    entries: list[IndexEntry] = []
+    for _ in iter_responses(path, errors, start=start, end=end, body_for=lambda url: False,
+                            index=entries.append):
+        if len(entries) >= INDEX_BATCH:
+            revisits.store(staging.db, entries, publish=False)
+            entries.clear()
+    revisits.store(staging.db, entries, publish=False)
+    staging.db.commit()
+    staging.db.close()
+    return part, errors
 
 
 def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tuple[int, float]
@@ -344,9 +441,14 @@ def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tup
     staging = _Staging(part)
     tally = Tally()
     errors: list[WarcReadError] = []
+    entries: list[IndexEntry] = []
     responses = iter_responses(path, errors, start=start, end=end, max_bytes=max_bytes,
-                               body_for=lambda url: platforms.permalink_comment_id(url) is None)
+                               body_for=lambda url: platforms.permalink_comment_id(url) is None,
+                               index=entries.append)
     for cap, body, ctype in responses:
+        if len(entries) >= INDEX_BATCH:
+            revisits.store(staging.db, entries, publish=True)
+            entries.clear()
         tally.counts["extract/captures"] += 1
         if body is None:
             staging.defer(cap)
@@ -355,6 +457,7 @@ def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tup
         else:
             for result in _analysed([decode(cap, body, ctype)], timeout, tally, analyse):
                 staging.add(result)
+    revisits.store(staging.db, entries, publish=True)
     staging.db.commit()
     staging.db.close()
     return part, tally, errors
@@ -406,12 +509,14 @@ _PR_SET_PDEATHSIG = 1
 def _worker_init(parent: int) -> None:
     """Linux: the kernel kills this worker when the publish dies (SIGKILL included); one
     that finds its parent already gone exits at once."""
+    # Ctrl-C is the parent's: it stops the workers (first thing: a Ctrl-C while this worker
+    # starts must not print its traceback)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the workers
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -437,6 +542,13 @@ def _work(chunk: list[Capture], limits: tuple[int, float]) -> tuple[list[PageRes
     tally = Tally()
     results = list(_analysed(read_html(chunk, max_bytes), timeout, tally, extract_page))
     return results, tally
+
+
+def _revisited(chunk: list[Capture], limits: tuple[int, float]) -> tuple[list[PageResult], Tally]:
+    """Worker: revisits' pages, read from their originals' records, analysed as in pass 1."""
+    max_bytes, timeout = limits
+    tally = Tally()
+    return list(_analysed(read_html(chunk, max_bytes), timeout, tally, analyse)), tally
 
 
 def _bodies(chunk: list[_BodyJob], limits: tuple[int, float]

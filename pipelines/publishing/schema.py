@@ -27,6 +27,11 @@ COMMENT_FIELDS = [
     pa.field("page", pa.int32()),
     pa.field("page_url", pa.string()),
     pa.field("confidence", pa.string()),
+    pa.field("first_seen", TS),
+    pa.field("last_seen", TS),
+    pa.field("removed_at", TS),
+    pa.field("first_crawl", pa.string()),
+    pa.field("last_crawl", pa.string()),
 ]
 
 ARTICLES_SCHEMA = pa.schema([
@@ -47,6 +52,10 @@ ARTICLES_SCHEMA = pa.schema([
     pa.field("comments_status", pa.string()),
     pa.field("comment_count", pa.int32()),
     pa.field("thread_pages", pa.int32()),
+    pa.field("first_seen", TS),
+    pa.field("last_seen", TS),
+    pa.field("first_crawl", pa.string()),
+    pa.field("last_crawl", pa.string()),
     pa.field("comments", pa.list_(pa.struct([*COMMENT_FIELDS, *PROVENANCE]))),
     *PROVENANCE,
 ])

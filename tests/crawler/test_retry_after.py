@@ -20,7 +20,7 @@ import pytest
 from crawler.middlewares import retry_after_seconds
 from tests.conftest import run_crawl
 from tests.hostile import Seen
-from tests.warc_utils import read_records, responses_by_url, scrapy_stat
+from tests.warc_utils import captures_by_url, read_records, scrapy_stat
 
 # One request every 0.5 s, not randomised: the request after the 429 starts well after its
 # response came back (with no delay at all, Scrapy 2.19 starts every queued request of a slot at
@@ -64,7 +64,7 @@ def test_a_429_pauses_the_whole_site_for_retry_after(hostile, tmp_path):
 
     assert re.search(r"Retry-After: pausing 127\.0\.0\.1 for 2\.0 s \(HTTP 429", result.log)
     assert scrapy_stat(result.log, "retry_after/pauses") == 1
-    by_url = responses_by_url(read_records(result.warcs))
+    by_url = captures_by_url(read_records(result.warcs))
     assert by_url[limited].status == 200  # the retry's response, archived after the 429's
     assert all(by_url[u].status == 200 for u in others)
 
@@ -155,4 +155,4 @@ def test_an_http_date_retry_after_is_honoured(dated, tmp_path):
     # 2 s after the server's own Date, whatever our clock says (the date has 1 s resolution)
     assert retried.at - refused.at >= 2.0
     assert "Retry-After: pausing 127.0.0.1 for 2.0 s (HTTP 429" in result.log
-    assert responses_by_url(read_records(result.warcs))[url].status == 200
+    assert captures_by_url(read_records(result.warcs))[url].status == 200
