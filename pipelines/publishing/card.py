@@ -12,7 +12,7 @@ import pyarrow as pa
 import yaml
 
 from .config import DatasetConfig
-from .parquet import shard_name
+from .parquet import shard_file
 from .schema import SCHEMAS
 
 FIELD_DOCS = {
@@ -92,7 +92,7 @@ def write_card(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]]
             "config_name": name,
             **({"default": True} if name == "articles" else {}),
             "data_files": [
-                {"split": split, "path": f"{name}/{shard_name(split)}"} for split in counts[name]
+                {"split": split, "path": shard_file(root, name, split)} for split in counts[name]
             ],
         }
         for name in SCHEMAS

@@ -27,8 +27,13 @@ def split_of(key: str, splits: tuple[tuple[str, float], ...]) -> str:
     return splits[-1][0]
 
 
-def shard_name(split: str) -> str:
-    return f"{split}-00000-of-00001.parquet"
+def shard_name(split: str, digest: str | None = None) -> str:
+    """`train-00000-of-00001-<digest>.parquet` once written: the content's digest in the name
+    (as `datasets`' own push_to_hub once named shards) keeps `datasets`' cache honest. It keys
+    a local dataset's cache on the folder's name and the card's relative file paths, not on
+    the files: a dataset republished in place, or another one in a folder of the same name,
+    would otherwise load from the cache of the first one loaded."""
+    return f"{split}-00000-of-00001{'-' + digest if digest else ''}.parquet"
 
 
 class DatasetWriter:
@@ -94,6 +99,23 @@ class DatasetWriter:
             for split, _ in self.splits:
                 if self.counts[config][split]:
                     self._flush(config, split)
-        for writer in self._writers.values():
+        for (config, split), writer in self._writers.items():
             writer.close()
+            path = self.root / config / shard_name(split)
+            path.rename(path.with_name(shard_name(split, _digest(path))))
         return {c: {s: max(n, 0) for s, n in per.items() if n} for c, per in self.counts.items()}
+
+
+def _digest(path: Path) -> str:
+    """The first 16 hex digits of the file's SHA-256."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def shard_file(root: Path, config: str, split: str) -> str:
+    """The published shard of a split, relative to the dataset's folder (for the card)."""
+    [found] = sorted((root / config).glob(f"{split}-00000-of-00001-*.parquet"))
+    return f"{config}/{found.name}"

@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 MARKER = ".threadwarc"
 # What threadwarc 0.1.0 wrote before datasets carried a marker: adopted when nothing else is there.
-_LEGACY = re.compile(r"README\.md|(articles|comments)/(train|validation|test)-\d{5}-of-\d{5}\.parquet")
+# (and shards named with their digest, as later versions write them, should a marker be lost)
+_LEGACY = re.compile(r"README\.md|(articles|comments)/(train|validation|test)-\d{5}-of-\d{5}"
+                     r"(-[0-9a-f]{16})?\.parquet")
 
 
 class TargetError(Exception):
