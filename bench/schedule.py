@@ -21,8 +21,6 @@ import re
 import statistics
 import sys
 import tempfile
-from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.crawl import SCRAPY_FAST, measure, start_demo_site, stat  # noqa: E402
 from demosite import build_site, serve  # noqa: E402
-from demosite.content import MAX_DEPTH, Block, Comment, Site  # noqa: E402
+from demosite.content import grown  # noqa: E402
 
 LATE = 60  # comments each growing thread gains between scheduled runs
 SCHEDULE = {"state+dedup": ("-s", "THREAD_REVISIT_SCHEDULE=0s,0s"),
@@ -52,26 +50,6 @@ def crawl(base: str, cwd: Path, warc_dir: Path, *extra: str) -> dict[str, float]
             "crawl": stat(log, "elapsed_time_seconds"), "wall": wall, "cpu": cpu,
             "bytes": stat(log, "warc/bytes"), "revisits": opt_stat(log, "warc/revisits"),
             "304": opt_stat(log, "warc/revisits_304")}
-
-
-def grown(site: Site, which: range, extra: int) -> Site:
-    """The site later: articles `which` gain `extra` comments each, posted after every earlier one
-    (new ids); one in three replies to an old comment, so it lands mid-thread. (A copy of
-    tests/crawler/test_revisit_schedule.py's.)"""
-    top = max(c.cid for a in (*site.articles, site.truncated) for c in a.comments)
-    articles = list(site.articles)
-    for i in which:
-        a = articles[i]
-        old = [c for c in a.comments if c.depth < MAX_DEPTH]
-        new: list[Comment] = []
-        for k in range(extra):
-            top += 1
-            parent = old[(k * 7) % len(old)] if k % 3 == 0 else None
-            new.append(Comment(top, parent.cid if parent else None, parent.depth + 1 if parent else 0,
-                               0, f"Latecomer{k}", a.modified + timedelta(minutes=k + 1),
-                               (Block((f"A late comment, number {k}.",)),)))
-        articles[i] = replace(a, comments=(*a.comments, *new))
-    return replace(site, articles=tuple(articles))
 
 
 def schedule(articles: int, tmp: Path, extra: tuple[str, ...]) -> list[dict[str, float]]:

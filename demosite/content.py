@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
@@ -294,3 +295,23 @@ def _feature(i: int, c: Comment, parent: Comment | None, heads: list[Article]) -
     if i in (30, 40):  # deleted, and anonymous without a name
         return replace(c, blocks=blocks, uid=0, name=None)
     return replace(c, blocks=blocks)
+
+
+def grown(site: Site, which: Iterable[int], extra: int) -> Site:
+    """The site later: articles `which` gain `extra` comments each, posted after every earlier
+    one (new ids, a later Last-Modified); one in three replies to an old comment, so it lands
+    mid-thread. What scheduled crawls see of a thread that keeps growing (tests, bench)."""
+    top = max(c.cid for a in (*site.articles, site.truncated) for c in a.comments)
+    articles = list(site.articles)
+    for i in which:
+        a = articles[i]
+        old = [c for c in a.comments if c.depth < MAX_DEPTH]
+        new: list[Comment] = []
+        for k in range(extra):
+            top += 1
+            parent = old[(k * 7) % len(old)] if k % 3 == 0 else None
+            new.append(Comment(top, parent.cid if parent else None, parent.depth + 1 if parent else 0,
+                               0, f"Latecomer{k}", a.modified + timedelta(minutes=k + 1),
+                               (Block((f"A late comment, number {k}.",)),)))
+        articles[i] = replace(a, comments=(*a.comments, *new))
+    return replace(site, articles=tuple(articles))

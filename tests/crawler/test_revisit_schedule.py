@@ -13,41 +13,21 @@ import re
 import signal
 import sqlite3
 import subprocess
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from demosite import build_site, serve
-from demosite.content import MAX_DEPTH, Block, Comment, Site
+from demosite.content import grown
 from tests.conftest import CRAWL_ENV, CrawlResult, crawl_command, run_crawl
 from tests.warc_utils import read_records, scrapy_stat
 
 STATE = "threadwarc-state.sqlite3"
 GROWN = (0, 2)  # the articles whose threads gain comments between run 2 and run 3
 LATE = 60  # comments each of them gains
-
-
-def grown(site: Site, which: Iterable[int], extra: int) -> Site:
-    """The site later: articles `which` gain `extra` comments each, posted after every earlier
-    one (new ids); one in three replies to an old comment, so it lands mid-thread."""
-    top = max(c.cid for a in (*site.articles, site.truncated) for c in a.comments)
-    articles = list(site.articles)
-    for i in which:
-        a = articles[i]
-        old = [c for c in a.comments if c.depth < MAX_DEPTH]
-        new: list[Comment] = []
-        for k in range(extra):
-            top += 1
-            parent = old[(k * 7) % len(old)] if k % 3 == 0 else None
-            new.append(Comment(top, parent.cid if parent else None, parent.depth + 1 if parent else 0,
-                               0, f"Latecomer{k}", a.modified + timedelta(minutes=k + 1),
-                               (Block((f"A late comment, number {k}.",)),)))
-        articles[i] = replace(a, comments=(*a.comments, *new))
-    return replace(site, articles=tuple(articles))
 
 
 @dataclass

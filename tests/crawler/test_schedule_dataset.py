@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from demosite import build_site, serve
-from demosite.content import Site
+from demosite.content import Site, grown
 from tests.conftest import run_crawl
-from tests.crawler.test_revisit_schedule import grown
 from tests.pipelines.publishing.test_publish import load
 
 SCHEDULE = "THREAD_REVISIT_SCHEDULE=0s,0s"  # every run re-visits every known thread
