@@ -18,6 +18,9 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 
 from pipelines.archiving.sink import OPEN_SUFFIX
 
+from .encodings import install as _install_encodings
+
+_install_encodings()  # br and zstd bodies, as other producers archive them
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")

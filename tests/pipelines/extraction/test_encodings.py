@@ -1,0 +1,60 @@
+"""Bodies stored as other producers store them: `Content-Encoding: br` and `zstd`, as received."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from io import BytesIO
+from pathlib import Path
+
+import brotli
+import pyarrow.parquet as pq
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tests.conftest import CRAWL_ENV
+
+try:
+    from compression import zstd  # Python 3.14
+except ImportError:
+    from backports import zstd
+
+ROOT = Path(__file__).resolve().parents[3]
+ENCODERS = {"br": brotli.compress, "zstd": zstd.compress, "gzip": gzip.compress}
+
+
+def page(coding: str) -> bytes:
+    story = f"The {coding} story: the council approved the harbour plan after a long debate. " * 12
+    return (f"<html><head><meta property='og:type' content='article'><title>Harbour {coding}</title>"
+            f"</head><body><h1>Harbour plan, {coding} edition</h1><p>{story}</p></body></html>").encode()
+
+
+def write_warc(path: Path, codings: list[str]) -> None:
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        for coding in codings:
+            body = ENCODERS[coding](page(coding))
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                  ("Content-Encoding", coding)], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"http://news.example/2024/{coding}-story", "response",
+                                                payload=BytesIO(body), length=len(body),
+                                                http_headers=headers))
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd"])
+def test_a_body_the_producer_stored_compressed_publishes(coding, tmp_path):
+    warc = tmp_path / "other-tool.warc.gz"
+    write_warc(warc, [coding, "gzip"])  # the record after it must not be lost either
+    proc = subprocess.run([sys.executable, "-m", "crawler", "publish", str(warc), "-o", str(tmp_path / "ds"),
+                           "--workers", "1"], capture_output=True, text=True, cwd=ROOT, env=CRAWL_ENV,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    shards = sorted((tmp_path / "ds" / "articles").glob("*.parquet"))
+    rows = [r for f in shards for r in pq.read_table(f).to_pylist()]
+    texts = {r["url"].rsplit("/", 1)[1]: r["text"] for r in rows}
+    assert set(texts) == {f"{coding}-story", "gzip-story"}
+    assert f"The {coding} story: the council approved" in texts[f"{coding}-story"]
+    assert "The gzip story" in texts["gzip-story"]
