@@ -123,7 +123,8 @@ class Command(ScrapyCommand):
             with path.open("rb") as fh:
                 for rec in ArchiveIterator(fh):
                     kinds[rec.rec_type] += 1
-                    if rec.rec_type == "response" and rec.http_headers:
+                    # a revisit keeps its response's status line (its payload is elsewhere)
+                    if rec.rec_type in ("response", "revisit") and rec.http_headers:
                         statuses[int(rec.http_headers.get_statuscode())] += 1
         print("\nCrawl")
         print(f"  articles:       {stats.get('thread/articles', 0)}")
@@ -136,7 +137,7 @@ class Command(ScrapyCommand):
         for path in warcs:
             print(f"  {path} ({path.stat().st_size:,} bytes)")
         print(f"  records:        {dict(sorted(kinds.items()))}")
-        print(f"  HTTP statuses:  {dict(sorted(statuses.items()))}")
+        print(f"  HTTP statuses:  {dict(sorted(statuses.items()))} (responses and revisits)")
         print(f"  truncated:      {stats.get('warc/truncated', 0)}")
 
     def _dataset_summary(self, directory: Path) -> None:
