@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,7 +92,9 @@ class Command(ScrapyCommand):
         assert self.crawler_process is not None
         assert self.settings is not None
         assert self.demo_root is not None  # process_options said so otherwise
-        warc_dir = Path(opts.warc_dir)
+        # a folder of its own per demo run: the demo site is served on a new port each time,
+        # so it is a new site, and a dataset follows every WARC in its WARC_DIR
+        warc_dir = Path(opts.warc_dir) / time.strftime("run-%Y%m%dT%H%M%SZ", time.gmtime())
         self.settings.set("WARC_DIR", str(warc_dir), priority="cmdline")
         self.settings.set("DATASET_DIR", opts.dataset_dir, priority="cmdline")
         with tempfile.TemporaryDirectory() as tmp:
