@@ -506,8 +506,12 @@ class ConditionalRefetchMiddleware:
 
     def _give_up(self, exc: sqlite3.Error) -> None:
         """Said once: the crawl goes on with plain requests."""
-        logger.warning("Dedup index %s cannot be read (%s): no conditional requests from now on",
-                       self.path, exc)
+        if "no such table" in str(exc):  # another crawl, started with us, is creating it
+            logger.info("Dedup index %s is being created by another crawl: no conditional "
+                        "requests in this one", self.path)
+        else:
+            logger.warning("Dedup index %s cannot be read (%s): no conditional requests from now "
+                           "on", self.path, exc)
         self._closed()
 
     def _closed(self, spider: Any = None) -> None:
