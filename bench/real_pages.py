@@ -1,9 +1,10 @@
-# ruff: noqa: E501  (a report: long f-string lines)
+
 """Publish the real-page corpus (bench/realcorpus/) as a user would and score the dataset.
 
 Run:  python bench/real_pages.py [--workers N] [--keep DIR] [--jsonl FILE]
 
-`scrapy publish bench/realcorpus/corpus.warc.gz -o DIR` (the real command, in a subprocess),
+`scrapy publish CORPUS.warc.gz -o DIR` (the real command, in a subprocess, on the WARC that
+bench/realcorpus/corpus.py builds from the stored pages in a temporary folder),
 then `datasets.load_dataset(DIR, "articles")`: each article row is mapped back to its corpus
 page by `warc_record_id`, and its `comments` and `text` are scored against labels.json with
 bench/realcorpus/score.py's measures (see that file's docstring for every column):
@@ -29,12 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "bench" / "realcorpus"
 sys.path.insert(0, str(CORPUS))
 
+import corpus as stored  # noqa: E402  (bench/realcorpus/corpus.py)
 import score  # noqa: E402  (bench/realcorpus/score.py)
 
 
-def publish(out: Path, workers: int) -> float:
+def publish(warc: Path, out: Path, workers: int) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "crawler", "publish", str(CORPUS / "corpus.warc.gz"), "-o", str(out),
+    subprocess.run([sys.executable, "-m", "crawler", "publish", str(warc), "-o", str(out),
                     "--workers", str(workers), "-L", "WARNING"], cwd=ROOT, check=True)
     return time.perf_counter() - t0
 
@@ -69,7 +71,7 @@ def main() -> int:
     labels = json.loads((CORPUS / "labels.json").read_text())
     with tempfile.TemporaryDirectory(prefix="real-pages-") as tmp:
         out = args.keep or Path(tmp) / "dataset"
-        wall = publish(out, args.workers)
+        wall = publish(stored.warc(Path(tmp) / "warc"), out, args.workers)
         rows = load_articles(out)
     scored = [score.score_page(page, labels[page["id"]], ours_of(rows.get(page["warc_record_id"])))
               for page in manifest["pages"]]

@@ -21,7 +21,8 @@ their code:
                                         WEB-FORUM-52 gold posts, NetTally's saved pages
                                         (optional: --harvest-git, --nettally-git)
 Writes (into --out, default bench/realcorpus/; each file beside the old one, then os.replace):
-  corpus.warc.gz   a warcinfo record, then one WARC/1.1 `response` per page (HTTP 200)
+  pages/ID.html.gz each page's HTML as archived (corpus.py builds the WARC from them: a
+                   `response` per page, HTTP 200)
   manifest.json    per page: id, source, path, sha1, licence, url, platform, comment system
   labels.json      per page: the gold comment text, split into comments where it could be
                    placed in the page's markup (see `split_comments`), else one blob
@@ -75,6 +76,10 @@ DEFAULTS = {
     "trafilatura_git": MIRROR / "adbar+trafilatura/repo",
 }
 DRAGNET_DIR = "dragnet_data"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import write_page  # noqa: E402
+
 FETCH_DATE = "2013-01-01T00:00:00Z"  # the corpus was saved in 2012; one fixed date for all
 DRAGNET_LICENCE = "AGPL-3.0 (seomoz/dragnet_data: data licensed under the AGPLv3; pages (c) their sites)"
 # Dragnet's separator line, with the variants the annotators typed
@@ -1025,7 +1030,6 @@ def write_outputs(out: Path, pages: list[Candidate]) -> None:
     manifest, labels = [], {}
     # other processes read the corpus while it is rebuilt: each file is written beside its old
     # version and then takes its place (os.replace), never seen half-written
-    warc_path = out / "corpus.warc.gz"
     warc_tmp = out / ".corpus.warc.gz.tmp"
     with warc_tmp.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
@@ -1054,6 +1058,7 @@ def write_outputs(out: Path, pages: list[Candidate]) -> None:
                                             http_headers=http,
                                             warc_headers_dict={"WARC-Date": FETCH_DATE, "WARC-Record-ID": rid})
             writer.write_record(rec)
+            write_page(c.pid, c.body, out)  # what the repository keeps (the WARC is built from it)
             if c.forum_label is not None:
                 has = bool(c.forum_label["comments"])
             else:
@@ -1096,7 +1101,7 @@ def write_outputs(out: Path, pages: list[Candidate]) -> None:
              "labels.json": json.dumps(labels, indent=1, ensure_ascii=False) + "\n"}
     for name, content in texts.items():
         (out / f".{name}.tmp").write_text(content)
-    os.replace(warc_tmp, warc_path)
+    warc_tmp.unlink()  # not kept: corpus.py builds the WARC from pages/ where it is needed
     for name in texts:
         os.replace(out / f".{name}.tmp", out / name)
 

@@ -51,13 +51,15 @@ from pathlib import Path
 from typing import Any
 
 from dateutil import parser as dateparser
-from warcio.archiveiterator import ArchiveIterator
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.extraction.pages import Tally, extract_page  # noqa: E402
 from pipelines.extraction.warc import Capture, decode  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus as stored  # noqa: E402  (bench/realcorpus/corpus.py)
 
 HERE = Path(__file__).resolve().parent
 TOKEN = re.compile(r"\w+")
@@ -107,25 +109,14 @@ def same_author(gold: str, ours: str | None) -> bool:
 
 
 def read_corpus(corpus: Path, only: set[str] | None) -> list[tuple[dict[str, Any], Capture, bytes, str | None]]:
-    manifest = json.loads((corpus / "manifest.json").read_text())
-    by_record = {p["warc_record_id"]: p for p in manifest["pages"]}
-    warc = corpus / "corpus.warc.gz"
+    """Each page as publish would read its WARC record (bench/realcorpus/corpus.py builds that
+    WARC for bench/real_pages.py; the development loop reads the stored pages directly)."""
+    date = stored.manifest(corpus)["fetch_date"]
     out = []
-    with warc.open("rb") as fh:
-        it = ArchiveIterator(fh)
-        for rec in it:
-            if rec.rec_type != "response":
-                continue
-            rid = rec.rec_headers.get_header("WARC-Record-ID")
-            page = by_record.get(rid)
-            if page is None or (only and page["id"] not in only):
-                continue
-            body = rec.content_stream().read()
-            ctype = rec.http_headers.get_header("Content-Type")
-            url = rec.rec_headers.get_header("WARC-Target-URI")
-            cap = Capture(warc.name, str(warc), it.get_record_offset(), 1, rid, url,
-                          rec.rec_headers.get_header("WARC-Date"))
-            out.append((page, cap, body, ctype))
+    for n, (page, body) in enumerate(stored.pages(corpus, only)):
+        cap = Capture("corpus.warc.gz", str(corpus / "pages" / f"{page['id']}.html.gz"), n, 1,
+                      page["warc_record_id"], page["url"], date)
+        out.append((page, cap, body, f"text/html; charset={page['charset']}"))
     return out
 
 

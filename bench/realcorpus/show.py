@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
+import corpus as stored  # bench/realcorpus/corpus.py, beside this file
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,13 +22,9 @@ def main() -> int:
         labels = json.loads((HERE / "labels.json").read_text())
         print(json.dumps(labels[args.id], indent=1, ensure_ascii=False))
         return 0
-    pages = {p["warc_record_id"]: p for p in json.loads((HERE / "manifest.json").read_text())["pages"]}
-    with (HERE / "corpus.warc.gz").open("rb") as fh:
-        for rec in ArchiveIterator(fh):
-            page = pages.get(rec.rec_headers.get_header("WARC-Record-ID"))
-            if rec.rec_type == "response" and page and page["id"] == args.id:
-                sys.stdout.buffer.write(rec.content_stream().read())
-                return 0
+    for _page, html in stored.pages(only={args.id}):
+        sys.stdout.buffer.write(html)
+        return 0
     print(f"no page {args.id!r} in the corpus", file=sys.stderr)
     return 1
 
