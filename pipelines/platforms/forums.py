@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import islice
 from typing import ClassVar
-from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -58,7 +58,9 @@ from .base import (
     ThreadParser,
     absolute,
     block_text,
+    document_base,
     has_class,
+    join,
     utc,
 )
 from .page import Page
@@ -68,7 +70,6 @@ _NUMBER = re.compile(r"#\s*(\d+)")
 _SESSION = re.compile(r"^[0-9a-f]{32}$", re.I)
 # "Page 3 of 5", "Seite 3 von 5", "Page 3 sur 5", "Pagina 3 di 5", "3 / 5"
 _PAGE_OF = re.compile(r"(\d+)\s*(?:of|von|sur|de|di|van|af|av|z|из|/)\s*(\d+)", re.I)
-_BASE = etree.XPath("(//base[@href])[1]/@href")
 # a name's text, without the badges and buttons some styles put beside it ("OP")
 _NAME_TEXT = etree.XPath(".//text()[not(ancestor::button or ancestor::script or ancestor::style)]")
 _CANONICAL = etree.XPath("//link[translate(@rel, 'CANONIL', 'canonil')='canonical']/@href")
@@ -86,20 +87,17 @@ def _epoch(value: str | None) -> datetime | None:
 
 
 def _join(base: str, ref: str) -> str:
-    """urljoin: base.join passes `posts/123/` (two slashes, no scheme) through as it is."""
+    """base.join, for hrefs as forums write them: one no URL parser accepts gives the base."""
     try:
-        return urljoin(base, ref)
+        return join(base, ref)
     except ValueError:
         return base
 
 
 def _base(page: Page) -> str:
-    """What the page's relative links resolve against: its `<base href>` (forum engines print
-    one), else its URL."""
+    """What the page's relative links resolve against (forum engines print a `<base href>`)."""
     if "forums.base" not in page.memo:
-        found = _BASE(page.tree)
-        base = _join(page.url, found[0].strip()) if found and found[0].strip() else page.url
-        page.memo["forums.base"] = base if base.startswith(("http://", "https://")) else page.url
+        page.memo["forums.base"] = document_base(page)
     return page.memo["forums.base"]
 
 
