@@ -5,6 +5,8 @@
 (1) The enlarged demo site crawled twice into one WARC_DIR, dedup on (THREAD_REVISIT=0, so the
     second crawl fetches every page again and only dedup decides what is written): WARC bytes of
     crawl 1 and crawl 2, and crawl 2 as a share of a full crawl (WARC_DEDUP=0).
+(1b) The same with the crawl state on (the default) and every thread due for its revisit
+    (THREAD_REVISIT_SCHEDULE=0s,0s): what a scheduled second crawl of an unchanged site writes.
 (2) First-crawl throughput, dedup on vs WARC_DEDUP=0 (the crawls of (1), interleaved on one
     demo-site process): pages/s over Scrapy's elapsed_time_seconds and over wall time.
 (3) Three scheduled runs (THREAD_REVISIT_SCHEDULE=0s,0s) while ~10% of the threads gain comments
@@ -74,15 +76,17 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--articles", type=int, default=16)
     args = ap.parse_args()
-    pair: dict[str, list[dict[str, float]]] = {"on": [], "off": [], "again": []}
+    pair: dict[str, list[dict[str, float]]] = {k: [] for k in ("on", "off", "again", "state1", "state2")}
     server, base = start_demo_site("--articles", str(args.articles), "--slow-seconds", "0")
     try:
         for i in range(args.runs):
             with tempfile.TemporaryDirectory(prefix="bench-schedule-") as name:
                 tmp = Path(name)
-                for key, folder, extra in (("on", "on", ()), ("off", "off", ("-s", "WARC_DEDUP=0")),
-                                           ("again", "on", ())):
-                    run = crawl(base, tmp, tmp / folder, "-s", "THREAD_REVISIT=0", *extra)
+                every, due = ("-s", "THREAD_REVISIT=0"), ("-s", "THREAD_REVISIT_SCHEDULE=0s,0s")
+                off = (*every, "-s", "WARC_DEDUP=0")
+                for key, folder, extra in (("on", "on", every), ("off", "off", off), ("again", "on", every),
+                                           ("state1", "state", due), ("state2", "state", due)):
+                    run = crawl(base, tmp, tmp / folder, *extra)
                     pair[key].append(run)
                     print(f"run {i + 1} {key}: {run['pages']:.0f} pages, crawl {run['crawl']:.2f}s, "
                           f"wall {run['wall']:.2f}s, {run['bytes']:.0f} WARC bytes", flush=True)
@@ -114,6 +118,16 @@ def main() -> None:
     print(f"crawl 2 = {med('again', 'bytes') / med('off', 'bytes'):.1%} of a full crawl's bytes, "
           f"{med('again', 'bytes') / med('on', 'bytes'):.1%} of crawl 1's "
           f"(crawl 1 = {med('on', 'bytes') / med('off', 'bytes'):.1%} of a full crawl)")
+
+    print("\n(1b) Two crawls into one WARC_DIR with the crawl state on (the default), every thread due"
+          " for its revisit (THREAD_REVISIT_SCHEDULE=0s,0s), nothing changed")
+    print(f"{'crawl':40} {'requests':>9} {'WARC bytes':>11} {'revisits':>9} {'of them 304':>12} "
+          f"{'crawl s':>8}")
+    for key, label in (("state1", "crawl 1 (fresh folder)"), ("state2", "crawl 2 (same folder, all due)")):
+        print(f"{label:40} {med(key, 'requests'):9.0f} {med(key, 'bytes'):11.0f} "
+              f"{med(key, 'revisits'):9.0f} {med(key, '304'):12.0f} {med(key, 'crawl'):8.2f}")
+    print(f"crawl 2 = {med('state2', 'bytes') / med('state1', 'bytes'):.1%} of crawl 1's bytes, "
+          f"{med('state2', 'bytes') / med('off', 'bytes'):.1%} of a full crawl's")
 
     print("\n(2) First crawl, dedup on vs off (interleaved)")
     print(f"{'variant':28} {'pages':>6} {'crawl s':>8} {'pages/s crawl':>14} {'pages/s wall':>13} "

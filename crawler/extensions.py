@@ -1,4 +1,4 @@
-"""Scrapy extensions: the WARC writer."""
+"""Scrapy extensions: the WARC writer, the dataset publisher, AutoThrottle for revalidating crawls."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.throttle import AutoThrottle
 
 from crawler.handlers import reason_phrase
 from crawler.signals import fetch_failed, warc_closed
@@ -22,6 +23,7 @@ from pipelines.publishing.config import DatasetConfig
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from typing_extensions import Self
@@ -187,3 +189,18 @@ class DatasetPublisherExtension:
             "; ".join(f"{c} " + ", ".join(f"{s} {n}" for s, n in per.items())
                       for c, per in report.counts.items()),
         )
+
+
+class RevalidatingAutoThrottle(AutoThrottle):
+    """Scrapy's AutoThrottle, counting a 304 Not Modified as an answer like a 200.
+
+    AutoThrottle lets a response other than 200 raise a site's delay but never lower it (error
+    pages are small and fast). A revalidating crawl gets almost nothing but 304s, so its delay
+    stayed at AUTOTHROTTLE_START_DELAY: one request a second, whatever the server's latency.
+    A 304 is the server's normal answer to a conditional request, not an error page.
+    """
+
+    def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        if response.status == 304:
+            response = response.replace(status=200)
+        super()._adjust_delay(slot, latency, response)

@@ -61,6 +61,9 @@ EXTENSIONS = {
     "crawler.progress.ProgressLog": 20,  # replaces LogStats' "Crawled N pages, scraped 0 items"
     "crawler.progress.RunReport": 30,
     "scrapy.extensions.logstats.LogStats": None,
+    # AutoThrottle that lets 304s lower the delay too (a revalidating crawl is mostly 304s)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.RevalidatingAutoThrottle": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 # A progress line every THREAD_PROGRESS_INTERVAL seconds (0: none). Each run writes

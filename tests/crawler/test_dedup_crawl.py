@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,20 @@ def test_an_archived_page_that_cannot_be_read_back_is_fetched_again_in_full(demo
             assert found.original.file in {p.name for p in second.files}
     finally:
         index.close()
+
+
+def test_autothrottle_lets_304s_bring_the_delay_down(demo_site, tmp_path):
+    """Scrapy's AutoThrottle lowers a site's delay only on a 200: a revalidating crawl (all 304s)
+    kept AUTOTHROTTLE_START_DELAY, one request a second whatever the server's latency."""
+    article = small_article(demo_site)
+    throttle = ("-a", f"start_urls={article['url']}", "-s", "AUTOTHROTTLE_ENABLED=True",
+                "-s", "AUTOTHROTTLE_START_DELAY=0.5", "-s", "AUTOTHROTTLE_DEBUG=True")
+    crawl_into(tmp_path / "warc", *throttle)
+    second = crawl_into(tmp_path / "warc", *throttle)
+    assert second.stat("warc/revisits_304") == second.stat("downloader/response_count") > 5
+    delays = [int(d) for d in re.findall(r"delay:\s*(\d+) ms", second.log)]
+    assert len(delays) == second.stat("downloader/response_count")
+    assert min(delays) < 50  # halved on each answer from 500 ms; loopback latency is ~1 ms
 
 
 def test_the_index_can_be_moved_and_shared_by_two_folders(demo_site, tmp_path):
