@@ -39,13 +39,14 @@ logger = logging.getLogger(__name__)
 
 # How a request was found, from the thread spider's callbacks (crawler/spiders/thread.py).
 _KINDS = {"parse_article": "article", "parse_thread_page": "thread", "parse_permalink": "permalink",
-          "parse_robots": "discovery"}
+          "parse_robots": "discovery", "parse_requisite": "requisite"}
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # a crawl.log field is one token on one line
 
 
 def fetch_kind(request: Request) -> str:
     """seed, discovery (sections, index pages, feeds, sitemaps), article, thread, permalink,
-    robots (robots.txt for the robots rules), or other."""
+    requisite (a stylesheet, script, image or font a page loads), robots (robots.txt for the
+    robots rules), or other."""
     name = getattr(request.callback, "__name__", "")
     if name == "parse_seed":  # a seed, or a page found from one: its meta says how ("thread_via")
         return "discovery" if "thread_via" in request.meta else "seed"
@@ -178,7 +179,7 @@ class ProgressLog:
         """`final`: the rate over the whole crawl, else over the last interval."""
         get = self.stats.get_value
         found = get("thread/articles", 0)
-        other = sum(n for kind, n in self.done.items() if kind not in ("thread", "permalink"))
+        other = sum(n for kind, n in self.done.items() if kind not in ("thread", "permalink", "requisite"))
         if final:
             rate = self.responses * 60 / max(time.monotonic() - self._started, 1e-3)
         else:
@@ -188,7 +189,8 @@ class ProgressLog:
             f"articles {found:,} found, {max(found - len(self._open), 0):,} done | "
             f"thread pages {self.done['thread']:,}/{self.queued['thread']:,} | "
             f"permalinks {self.done['permalink']:,}/{self.queued['permalink']:,} | "
-            f"other pages {other:,} | revisits {get('warc/revisits', 0):,} | "
+            f"requisites {self.done['requisite']:,} | other pages {other:,} | "
+            f"revisits {get('warc/revisits', 0):,} | "
             f"errors {self.errors:,} | skipped {get('thread/traps_skipped', 0):,} traps, "
             f"{get('thread/offsite_skipped', 0):,} off-site | archived {self.responses:,} "
             f"responses, {_mb(self.payload_bytes)} ({rate:,.0f}/min)"
@@ -407,6 +409,9 @@ class RunReport:
             "articles": get("thread/articles", 0),
             "thread_pages": get("thread/thread_pages", 0),
             "permalinks": get("thread/permalinks", 0),
+            "requisites": {"fetched": get("thread/requisites", 0),
+                           "failed": get("thread/requisites_failed", 0),
+                           "not_allowed": get("thread/requisites_not_allowed", 0)},
             "traps_skipped": get("thread/traps_skipped", 0),
             "offsite_skipped": get("thread/offsite_skipped", 0),
             "dataset": dataset,

@@ -118,3 +118,10 @@ DATASET_PAGE_TIMEOUT = 30  # seconds before one page's extraction is abandoned
 DATASET_MAX_PAGE_BYTES = 20_000_000  # decoded HTML larger than this is skipped
 
 LOG_LEVEL = "INFO"
+
+# Page requisites (crawler/requisites.py): the stylesheets, scripts, images, icons and fonts
+# that article and thread pages load (and their stylesheets' url()s), fetched once per crawl so
+# that replay shows the page styled; on the crawl's sites, their registrable domains and the
+# hosts of WARC_PAGE_REQUISITES_HOSTS (`host` or `*.domain`; the default lists shared CDNs).
+WARC_PAGE_REQUISITES = True
+# WARC_PAGE_REQUISITES_HOSTS = ["cdn.example.net", "*.example-cdn.com"]  (default: DEFAULT_HOSTS)

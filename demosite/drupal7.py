@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from demosite import assets
 from demosite.content import (
     COMMENTS_PER_PAGE,
     EST,
@@ -167,6 +168,7 @@ class Drupal7:
         self.fixed["/rss.xml"] = drupal_page(self.rss().encode(), "application/rss+xml; charset=utf-8",
                                            self.newest[0].published, mode="chunked")
         self.fixed[PDF_PATH] = make_page(build_pdf(), "application/pdf")
+        self.fixed.update(assets.pages())
         for i, xml in enumerate(self.sitemaps()):
             self.exact["/sitemap.xml" + f"?page={i}" * bool(i)] = drupal_page(xml.encode(), "text/xml")
 
@@ -242,11 +244,7 @@ class Drupal7:
 <meta name="Generator" content="Drupal 7 (http://drupal.org)" />
 {head}<link rel="alternate" type="application/rss+xml" title="{name} RSS" href="{self.base}/rss.xml" />
   <title>{esc(title) + " | " if title else ""}{name}</title>
-  <style type="text/css" media="all">
-@import url("{self.base}/modules/system/system.base.css?p3ha9w");
-@import url("{self.base}/themes/bartik/css/style.css?p3ha9w");
-</style>
-  <script type="text/javascript">
+  {assets.head(self.base)}  <script type="text/javascript">
 <!--//--><![CDATA[//><!--
 jQuery.extend(Drupal.settings, {settings});
 //--><!]]>
@@ -256,7 +254,7 @@ jQuery.extend(Drupal.settings, {settings});
   <div id="skip-link"><a href="#main-content" class="element-invisible element-focusable">Skip to main content</a></div>
   <div id="page-wrapper"><div id="page">
   <div id="header" class="without-secondary-menu"><div class="section clearfix">
-    <div id="name-and-slogan"><div id="site-name"><strong><a href="/" title="Home" rel="home"><span>{name}</span></a></strong></div></div>
+    {assets.logo()}<div id="name-and-slogan"><div id="site-name"><strong><a href="/" title="Home" rel="home"><span>{name}</span></a></strong></div></div>
     <div id="main-menu" class="navigation"><h2 class="element-invisible">Main menu</h2><ul id="main-menu-links" class="links clearfix">{menu}</ul></div>
   </div></div>
   <div id="main-wrapper" class="clearfix"><div id="main" class="clearfix">
@@ -489,5 +487,7 @@ def ground_truth(site: Site, base_url: str) -> dict[str, Any]:
             f"/user/register?destination=node/{first.nid}%23comment-form",
             f"/user/login?destination=node/{first.nid}", SEARCH_LINK)],
         "robots_disallowed": [base + p for p in ROBOTS_DISALLOW],
+        "robots_allowed": [base + p for p in ROBOTS_ALLOW],
         "seeds": {"index": base + "/", "rss": base + "/rss.xml", "sitemap": base + "/sitemap.xml"},
+        "requisites": assets.truth(base),
     }

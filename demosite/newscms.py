@@ -29,6 +29,7 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+from demosite.assets import png
 from demosite.content import EST, OFFSITE_PATH, PDF_PATH, Article, Block, Comment, Site
 from demosite.toolkit import EPOCH, Page, blocks_html, build_pdf, esc, iso, make_page, other_host
 
@@ -72,6 +73,19 @@ def tag_of(a: Article) -> str:
 def ld_json(data: dict[str, Any]) -> str:
     """JSON that cannot close its <script>."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+# What every page loads (head, header, end of body): a stylesheet with a url() to the logo's
+# sprite, a script, the icon and the logo.
+ASSETS = {
+    "/assets/app.3f9c2e1.css": make_page(b":root { --ink: #111; }\nbody { font: 16px/1.5 Georgia, serif; }\n"
+                                         b".logo img { background: url(logo.svg) no-repeat; }\n", "text/css"),
+    "/assets/app.3f9c2e1.js": make_page(b"document.documentElement.className += ' js';\n",
+                                        "application/javascript"),
+    "/assets/favicon.png": make_page(png((180, 20, 40)), "image/png"),
+    "/assets/logo.svg": make_page(b'<svg xmlns="http://www.w3.org/2000/svg" width="180" height="32">'
+                                  b'<rect width="180" height="32" fill="#b41428"/></svg>', "image/svg+xml"),
+}
 
 
 class NewsCms:
@@ -119,6 +133,7 @@ class NewsCms:
         for path, xml in self.sitemaps().items():
             self.pages[path] = make_page(xml.encode(), "application/xml; charset=utf-8", extra=HEADERS)
         self.pages[MEDIA_PDF] = make_page(build_pdf(), "application/pdf")
+        self.pages.update(ASSETS)  # the page requisites every page loads
         self.pages[MIRROR_PATH] = self.html_page("Mirror", "<p>Another host name's copy.</p>")
         for path, (title, text) in STATIC.items():
             self.pages[path] = self.html_page(title, f"<p>{esc(text)}</p>")
@@ -456,6 +471,7 @@ class NewsCms:
                 f"/login?next={quote(fp, safe='')}%23reply")],
             "robots_disallowed": [base + p for p in ROBOTS_DISALLOW],
             "seeds": {"index": base + "/"},
+            "requisites": {"fetched": [base + p for p in ASSETS]},
             "discovery": {
                 "article_urls": urls(list(s.articles)),
                 "pages": [base + p for p in pages],  # homepage, sections and their pagers, robots.txt,

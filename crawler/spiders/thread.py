@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.task import LoopingCall
 
 from crawler import discovery
+from crawler.requisites import DEFAULT_HOSTS, HostRule, css_requisites, page_requisites
 from crawler.signals import fetch_failed
 from crawler.state import StateConfig, ThreadState, Visit
 from pipelines import platforms
@@ -40,6 +41,7 @@ _MAX_SITEMAP_NESTING = 3  # sitemap indexes must not nest (sitemaps.org); some d
 _SEED, _VIA, _DEPTH, _SITEMAPS = "thread_seed", "thread_via", "thread_depth", "thread_sitemaps"
 _ERRORS = list(range(400, 600))  # to the callback, not the errback (redirects still followed)
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
+_REQUISITE_LEVELS = 3  # page -> its requisites (1) -> a sheet's url()s and @imports (2) -> theirs (3)
 _SKIPPED_KEPT = 200_000  # trap and off-site URLs remembered, to count each once
 # A path-relative href with nothing urljoin would change: no scheme, no dot segment, no
 # backslash or whitespace, no `//`.
@@ -116,6 +118,9 @@ class ThreadSpider(Spider):
         # Not `self.state`: Scrapy's SpiderState extension owns that name under JOBDIR.
         self.crawl_state: ThreadState | None = None
         self._flusher: LoopingCall | None = None
+        # Page requisites (crawler/requisites.py): None when WARC_PAGE_REQUISITES is off.
+        self.requisite_hosts: HostRule | None = HostRule(self.hosts, DEFAULT_HOSTS)
+        self._requisites: set[str] = set()  # requested in this crawl (at most _SKIPPED_KEPT)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -124,6 +129,11 @@ class ThreadSpider(Spider):
         spider.max_thread_pages = s.getint("THREAD_MAX_THREAD_PAGES", spider.max_thread_pages)
         spider.max_index_pages = s.getint("THREAD_MAX_INDEX_PAGES", spider.max_index_pages)
         spider.discovery_depth = s.getint("THREAD_DISCOVERY_DEPTH", spider.discovery_depth)
+        if s.getbool("WARC_PAGE_REQUISITES", True):
+            spider.requisite_hosts = HostRule(spider.hosts, s.getlist("WARC_PAGE_REQUISITES_HOSTS",
+                                                                      list(DEFAULT_HOSTS)))
+        else:
+            spider.requisite_hosts = None
         try:
             cfg = StateConfig.from_settings(s)
         except NotConfigured as exc:
@@ -268,6 +278,7 @@ class ThreadSpider(Spider):
         self._count_new_pages(of, pages)
         yield from self._follow(hints, pages, self.parse_thread_page, {"hops": 1, **of})
         yield from self._follow(hints, permalinks, self.parse_permalink, of)
+        yield from self._page_requisites(page)
 
     def closed(self, reason: str) -> None:
         """One line per seed: how many articles came from its sitemaps, feeds and links."""
@@ -297,12 +308,46 @@ class ThreadSpider(Spider):
             if visit is not None and visit.revisit:
                 permalinks = self._new_permalinks(permalinks)
             yield from self._follow(hints, permalinks, self.parse_permalink, of)
+            yield from self._page_requisites(page)
 
     def parse_permalink(self, response: Response, article: str | None = None) -> Iterator[Request]:
         """Archived for its own URL; its content is a thread page we already follow."""
         self.crawler.stats.inc_value("thread/permalinks")
         self._archived(response, article, "permalink")
         return iter(())
+
+    def parse_requisite(self, response: Response, level: int = 1) -> Iterator[Request]:
+        """Archived; a stylesheet's url()s and @imports are fetched too, two levels deep."""
+        self.crawler.stats.inc_value("thread/requisites")
+        if level >= _REQUISITE_LEVELS or not _is_css(response):
+            return
+        try:
+            text = response.body.decode(_css_charset(response), "replace")
+        except LookupError:  # an unknown charset name
+            text = response.body.decode("utf-8", "replace")
+        yield from self._fetch_requisites(css_requisites(text, response.url), response.url, level + 1)
+
+    def _page_requisites(self, page: Page) -> Iterator[Request]:
+        if self.requisite_hosts is not None:
+            yield from self._fetch_requisites(page_requisites(page), page.url, 1)
+
+    def _fetch_requisites(self, urls: list[str], referrer: str, level: int) -> Iterator[Request]:
+        """Each URL once per crawl, if its host is allowed (crawler/requisites.py); after the
+        thread's pages (lower priority). Offsite for Scrapy's filter when on a CDN."""
+        assert self.requisite_hosts is not None
+        for url in urls:
+            if url in self._requisites:
+                continue
+            if len(self._requisites) < _SKIPPED_KEPT:
+                self._requisites.add(url)
+            if not self.requisite_hosts.allows(url, referrer):
+                self.crawler.stats.inc_value("thread/requisites_not_allowed")
+                self.logger.debug("Requisite on a host not allowed (WARC_PAGE_REQUISITES_HOSTS): %s", url)
+                continue
+            yield Request(url, callback=self.parse_requisite, errback=self.requisite_failed,
+                          cb_kwargs={"level": level}, priority=-1,
+                          meta={"allow_offsite": True, "handle_httpstatus_list": _ERRORS},
+                          headers={"Referer": referrer, "Accept": "*/*"})
 
     # -- discovery helpers ---------------------------------------------------------------------
 
@@ -535,6 +580,13 @@ class ThreadSpider(Spider):
         self.logger.warning("Fetching %s failed: %s", failure.request.url, _describe(failure))
         self._record(failure)
 
+    def requisite_failed(self, failure: Failure) -> None:
+        """A requisite that could not be fetched (robots.txt forbids it, the host is down) costs
+        a DEBUG line, not a warning per page."""
+        self.crawler.stats.inc_value("thread/requisites_failed")
+        self.logger.debug("Requisite %s not fetched: %s", failure.request.url, _describe(failure))
+        self._record(failure)
+
     def _record(self, failure: Failure) -> None:
         """A fetch with no response (an HTTP error response is archived as it is) goes into
         the archive as a `metadata` record, so what is missing is seen beside what is there."""
@@ -556,6 +608,19 @@ def _links(page: Page) -> Iterator[str]:
         else:
             others.append(href)
     yield from absolute(page.url, others)
+
+
+def _is_css(response: Response) -> bool:
+    ctype = (_header(response, b"Content-Type") or "").lower()
+    return ctype.startswith("text/css") or (not ctype and urlsplit(response.url).path.endswith(".css"))
+
+
+def _css_charset(response: Response) -> str:
+    ctype = _header(response, b"Content-Type") or ""
+    m = re.search(r"charset=[\"']?([\w.:-]+)", ctype, re.IGNORECASE)
+    if m is None and (m := re.match(rb'@charset "([\w.:-]+)";', response.body[:100])) is not None:
+        return m.group(1).decode("ascii")
+    return m.group(1) if m else "utf-8"
 
 
 def _is_article(hints: platforms.Hints, page: Page) -> bool:

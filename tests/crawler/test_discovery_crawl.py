@@ -56,7 +56,8 @@ def test_every_article_is_found_from_the_homepage(crawled):
 def test_nothing_but_discovery_pages_articles_and_their_threads_is_fetched(crawled):
     site, _ = crawled
     d = site.truth["discovery"]
-    allowed = {target(u) for u in [*d["article_urls"], *d["pages"], *d.get("sitemap_extras", [])]}
+    allowed = {target(u) for u in [*d["article_urls"], *d["pages"], *d.get("sitemap_extras", []),
+                                   *site.truth["requisites"]["fetched"]]}
     for art in site.truth["articles"]:
         allowed |= {target(u) for u in [art["url"], *art.get("thread_pages", []), *art.get("permalinks", [])]}
     fetched = [path for method, _, path in site.requests_seen if method == "GET"]

@@ -20,7 +20,8 @@ N = r"[\d,]+"  # thousands separated by commas
 PROGRESS = re.compile(
     rf"INFO: Progress(?P<when>[^:]*): articles (?P<found>{N}) found, (?P<done>{N}) done \| "
     rf"thread pages (?P<thread_done>{N})/(?P<thread_queued>{N}) \| "
-    rf"permalinks (?P<perma_done>{N})/(?P<perma_queued>{N}) \| other pages (?P<other>{N}) \| "
+    rf"permalinks (?P<perma_done>{N})/(?P<perma_queued>{N}) \| requisites (?P<requisites>{N}) \| "
+    rf"other pages (?P<other>{N}) \| "
     rf"revisits (?P<revisits>{N}) \| errors (?P<errors>{N}) \| skipped (?P<traps>{N}) traps, "
     rf"(?P<offsite>{N}) off-site \| archived (?P<responses>{N}) responses, [\d,.]+ MB \({N}/min\)$")
 
@@ -137,6 +138,7 @@ def test_the_last_progress_line_adds_up(crawl):
     assert p["found"] == p["done"] == scrapy_stat(crawl.log, "thread/articles")
     assert p["thread_done"] == p["thread_queued"] == scrapy_stat(crawl.log, "thread/thread_pages")
     assert p["perma_done"] == p["perma_queued"] == scrapy_stat(crawl.log, "thread/permalinks")
+    assert p["requisites"] == scrapy_stat(crawl.log, "thread/requisites") > 0
     assert p["responses"] == scrapy_stat(crawl.log, "downloader/response_count")
     assert p["errors"] == 2  # the 404 and the 500
     assert p["traps"] == scrapy_stat(crawl.log, "thread/traps_skipped")

@@ -11,11 +11,13 @@ import select
 import signal
 import subprocess
 import sys
+import urllib.request
 from base64 import b32encode
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from protego import Protego
 
 from tests.conftest import CrawlResult, DemoSite, run_crawl
 from tests.warc_utils import Rec, captures_by_url, read_records, responses_by_url, scrapy_stat, tool
@@ -95,16 +97,36 @@ def test_articles_thread_pages_and_permalinks_are_archived(demo_site, by_url):
 def test_traps_robots_and_offsite_links_are_not_fetched(demo_site, by_url):
     truth = demo_site.truth
     host = urlsplit(truth["base_url"]).netloc
+    with urllib.request.urlopen(truth["base_url"] + "/robots.txt", timeout=10) as served:
+        robots = Protego.parse(served.read().decode())
     for url in by_url:
         parts = urlsplit(url)
         assert parts.netloc == host, f"off-site fetch: {url}"
         assert not re.match(r"/(comment/reply|user|search|calendar)(/|$)", parts.path), url
         assert "sort=" not in parts.query, url
         assert "destination=" not in parts.query, url
-        assert not any(url.startswith(p) for p in truth["robots_disallowed"]), url
+        assert robots.can_fetch(url, "threadwarc") or url.endswith("/robots.txt"), url
+    assert any(url.startswith(truth["base_url"] + "/themes/") for url in by_url)  # Allow: /themes/*.css
     assert truth["special"]["offsite_in_sitemap"] not in by_url
     for trap in truth["traps"]:
         assert trap not in by_url
+
+
+def test_page_requisites_are_archived_once_each(demo_site, crawl, records, by_url):
+    """Stylesheets (linked, @imported in <style>, @imported by a sheet), scripts, images and the
+    font of a sheet's @font-face; not what robots.txt forbids, not another host's script."""
+    wanted = demo_site.truth["requisites"]
+    for url in wanted["fetched"]:
+        assert url in by_url, url
+        assert by_url[url].status == 200, url
+    fetched = [r.url for r in records if r.type == "request"]
+    for url in wanted["fetched"]:
+        assert fetched.count(url) == 1, url  # once per crawl, though every page names them
+    for url in wanted["robots_forbidden"] + wanted["other_host"]:
+        assert url not in fetched, url
+    assert scrapy_stat(crawl.log, "thread/requisites") == len(wanted["fetched"])
+    assert scrapy_stat(crawl.log, "thread/requisites_not_allowed") == len(wanted["other_host"])
+    assert scrapy_stat(crawl.log, "robotstxt/forbidden") >= len(wanted["robots_forbidden"])
 
 
 def test_payload_is_stored_as_served(demo_site, by_url):

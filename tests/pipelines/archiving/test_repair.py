@@ -171,7 +171,7 @@ def test_warc_repair_command(warc, tmp_path):
     data, ends = warc
     (tmp_path / "a.warc.gz.open").write_bytes(data[: ends[6] + 3])
     (tmp_path / "b.warc.gz.open").write_bytes(data[:50])
-    cmd = [sys.executable, "-m", "crawler", "warc_repair", str(tmp_path)]
+    cmd = [sys.executable, "-m", "crawler", "warc-repair", str(tmp_path)]
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [

@@ -1,4 +1,8 @@
-"""`scrapy warc_repair DIR_OR_FILE...`: close the `.open` WARC files a killed crawl left."""
+"""`scrapy warc-repair DIR_OR_FILE...`: close the `.open` WARC files a killed crawl left.
+
+Registered as an entry point (`scrapy.commands` in pyproject.toml), not in crawler/commands/:
+Scrapy names the commands of COMMANDS_MODULE after their modules, and a module cannot be
+named `warc-repair`."""
 
 from __future__ import annotations
 
