@@ -3,8 +3,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pywb (tests/replay/) lives in a virtualenv of its own: its pins clash with ours
+# (tests/pywb-requirements.txt says which and why).
+PYWB := $(VENV)/pywb
 
-.PHONY: demo test lint bench demo-site clean
+.PHONY: demo test lint bench demo-site clean pywb
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +15,18 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(PYWB)/bin/.installed: tests/pywb-requirements.txt
+	$(PYTHON) -m venv $(PYWB)
+	$(PYWB)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB)/bin/python -m pip install --quiet -r tests/pywb-requirements.txt
+	touch $@
+
+pywb: $(PYWB)/bin/.installed
+
 demo: $(BIN)/.installed
 	$(BIN)/threadwarc demo
 
-test: $(BIN)/.installed lint
+test: $(BIN)/.installed $(PYWB)/bin/.installed lint
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed

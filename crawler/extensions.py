@@ -138,6 +138,22 @@ class WarcWriterExtension:
             reason, summary.records, summary.bytes, len(summary.files),
             self.cfg.directory.resolve(),
         )
+        if summary.files and (self.cfg.cdxj or self.cfg.wacz):
+            if self.failed:  # the disk is full or the folder not writable: a copy would fail too
+                logger.warning("CDXJ index and WACZ not written: the WARC writer failed (the next "
+                               "crawl into %s indexes these files)", self.cfg.directory)
+            else:  # the folder's index and this crawl's package, beside its WARC files
+                from pathlib import Path
+
+                from crawler.progress import RunReport
+                from pipelines.archiving.packaging import package_run  # cdxj-indexer: at the end only
+
+                crawl_log = next((ext.log.path for ext in self.crawler.extensions.middlewares
+                                  if isinstance(ext, RunReport) and ext.log is not None), None)
+                files = [Path(f) for f in summary.files]
+                stats = await asyncio.to_thread(package_run, self.cfg, files, crawl_log)
+                for key, value in stats.items():
+                    self.stats.set_value(key, value)
         await self.crawler.signals.send_catch_log_async(
             signal=warc_closed, files=summary.files, reason=reason
         )

@@ -8,7 +8,8 @@ code  meaning
 0     finished: the crawl ran to its end and its archive is written (and its dataset
       published, when DATASET_DIR asks for one)
 1     archive or publish failed: WARC_DIR or DATASET_DIR unusable (said before the first
-      request), the WARC writer failed (disk full, ...), or the end-of-crawl publish failed
+      request), the WARC writer failed (disk full, ...), the CDXJ index or the WACZ at the
+      end could not be written, or the end-of-crawl publish failed
 2     not started: a usage, seed or configuration error (seeds file missing or unreadable,
       no seeds, every seed malformed, a bad setting, an unknown spider); no request was made
 3     nothing archived (no response at all) or every seed failed (unreachable, an HTTP
@@ -54,6 +55,9 @@ def outcome(stats: dict[str, Any]) -> tuple[int, str]:
     """The exit code of a crawl that started, from its stats, and why in words."""
     if stats.get("warc/failed"):
         return ARCHIVE_FAILED, "the WARC writer failed (see the error above); the archive is incomplete"
+    if stats.get("warc/packaging_failed"):
+        return ARCHIVE_FAILED, ("the CDXJ index or the WACZ was not written (see the error above); "
+                                "the WARC files are whole")
     if stats.get("dataset/failed"):
         return ARCHIVE_FAILED, "the dataset was not published (see the error above)"
     if not stats.get("downloader/response_count"):

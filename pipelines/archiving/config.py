@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # Scrapy is imported only where settings are read, not in wor
 # Defaults live here, not read off the class: slots turn class attributes into descriptors.
 MAX_SIZE, PREFIX, GZIP_LEVEL = 1_000_000_000, "threadwarc", 6
 INDEX_NAME = "threadwarc-index.sqlite3"  # the dedup index, in WARC_DIR unless WARC_DEDUP_INDEX
+CDXJ_NAME = "index.cdxj"  # the CDXJ index of every WARC file in WARC_DIR, in WARC_DIR
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -34,10 +35,17 @@ class WarcConfig:
     info: tuple[tuple[str, str], ...] = ()
     dedup: bool = True  # revisit records for payloads already archived; conditional requests
     dedup_index: Path | None = None  # None: directory / INDEX_NAME
+    cdxj: bool = True  # at the end of each crawl: the folder's CDXJ index brought up to date
+    cdxj_name: str = CDXJ_NAME  # a file name in `directory` (pywb resolves its WARCs from there)
+    wacz: bool = True  # at the end of each crawl: its WARC files packaged as one WACZ
 
     @property
     def index_path(self) -> Path:
         return self.dedup_index or self.directory / INDEX_NAME
+
+    @property
+    def cdxj_path(self) -> Path:
+        return self.directory / self.cdxj_name
 
     @classmethod
     def from_settings(cls, s: BaseSettings, info: dict[str, Any] | None = None) -> WarcConfig:
@@ -60,5 +68,12 @@ class WarcConfig:
             index = Path(raw).expanduser()
             if str(raw).endswith(("/", "\\")) or index.is_dir():  # a folder: the index goes in it
                 index /= INDEX_NAME
+        cdxj_name = s.get("WARC_CDXJ_FILE") or CDXJ_NAME
+        # a name beside the WARCs, never a path; `.cdxj`, as pywb finds indexes in a folder
+        if safe_name_part(cdxj_name, "") != cdxj_name or not cdxj_name.endswith(".cdxj"):
+            raise ValueError(f"WARC_CDXJ_FILE must be a file name ending in .cdxj (letters, digits, "
+                             f"'.', '_', '-'), in WARC_DIR: got {cdxj_name!r}")
         return cls(Path(directory).expanduser(), size, prefix, level, info=fields,
-                   dedup=s.getbool("WARC_DEDUP", True), dedup_index=index)
+                   dedup=s.getbool("WARC_DEDUP", True), dedup_index=index,
+                   cdxj=s.getbool("WARC_CDXJ", True), cdxj_name=cdxj_name,
+                   wacz=s.getbool("WARC_WACZ", True))
