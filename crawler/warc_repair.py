@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from pipelines.archiving.config import CDXJ_NAME
+from pipelines.archiving.packaging import update_index
 from pipelines.archiving.repair import UNFINISHED, open_elsewhere, repair_file, repair_unfinished
 
 if TYPE_CHECKING:
     import argparse
 
-    from pipelines.archiving.repair import Repair
+    from pipelines.archiving.config import CDXJ_NAME
+from pipelines.archiving.repair import Repair
 
 
 class Command(ScrapyCommand):
@@ -37,6 +40,7 @@ class Command(ScrapyCommand):
             "perhaps ending in part of a record. Each one named, or found directly in a folder "
             "named, is cut back to its last complete record and renamed without .open (one with "
             "no complete record is removed). Files a running process holds open are left alone. "
+            "A folder's CDXJ index (index.cdxj, written by crawls) is updated to cover the files closed. "
             "`scrapy crawl` does this by itself in its WARC_DIR when it starts."
         )
 
@@ -57,5 +61,10 @@ class Command(ScrapyCommand):
             print(repair)
         if not repairs:
             print("No unfinished WARC files.")
+        for folder in dict.fromkeys(r.path.parent for r in repairs if r.outcome == "closed"):
+            if (folder / CDXJ_NAME).exists():  # a crawl's index: make it cover the closed files
+                report = update_index(folder)
+                print(f"{report.path}: {report.added_records} records of {len(report.added_files)} "
+                      f"file(s) added, {report.records} in all")
         if any(r.outcome not in ("closed", "removed") for r in repairs):
             self.exitcode = 1

@@ -18,6 +18,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.archiving.config import INDEX_NAME, WarcConfig
+from pipelines.archiving.packaging import update_index
 from pipelines.archiving.records import Exchange, Original
 from pipelines.archiving.repair import (
     Archived,
@@ -231,3 +232,21 @@ def test_a_revisit_is_read_back_with_its_originals_payload_without_the_index(tmp
         assert (status, payload) == (200, body)
         assert ("Content-Type", "text/html") in headers
     assert archive.response(a2, None)[::2] == (200, body)  # the 304: the response it confirmed
+
+
+def test_warc_repair_brings_the_folders_cdxj_index_up_to_date(warc, tmp_path):
+    data, ends = warc
+    (tmp_path / "whole.warc.gz").write_bytes(data)
+    before = update_index(tmp_path)
+    assert before.added_files == ["whole.warc.gz"]
+    (tmp_path / "a.warc.gz.open").write_bytes(data[: ends[6] + 3])
+    cmd = [sys.executable, "-m", "crawler", "warc-repair", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "index.cdxj").read_text().splitlines()
+    names = [json.loads(line.split(" ", 2)[2])["filename"] for line in lines]
+    assert set(names) == {"whole.warc.gz", "a.warc.gz"}
+    added = names.count("a.warc.gz")
+    assert 0 < added < names.count("whole.warc.gz")  # the records before the cut
+    assert done.stdout.splitlines()[-1] == (f"{tmp_path / 'index.cdxj'}: {added} records of 1 file(s) "
+                                           f"added, {len(lines)} in all")
