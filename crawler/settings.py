@@ -1,5 +1,10 @@
 """threadwarc's Scrapy settings: only what differs from Scrapy's defaults."""
 
+from crawler.offline import use_bundled_suffix_list
+
+# tldextract (Scrapy's cookies middleware) uses its bundled public suffix list, never the network
+use_bundled_suffix_list()
+
 BOT_NAME = "threadwarc"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import CommandMixin
 from pipelines.archiving.config import CDXJ_NAME
 from pipelines.archiving.packaging import update_index
 from pipelines.archiving.repair import UNFINISHED, open_elsewhere, repair_file, repair_unfinished
@@ -19,11 +20,10 @@ from pipelines.archiving.repair import UNFINISHED, open_elsewhere, repair_file, 
 if TYPE_CHECKING:
     import argparse
 
-    from pipelines.archiving.config import CDXJ_NAME
-from pipelines.archiving.repair import Repair
+    from pipelines.archiving.repair import Repair
 
 
-class Command(ScrapyCommand):
+class Command(CommandMixin, ScrapyCommand):
     requires_project = False
     requires_crawler_process = False
     default_settings = {"LOG_ENABLED": False}  # noqa: RUF012 - Scrapy's own class attribute
@@ -41,7 +41,7 @@ class Command(ScrapyCommand):
             "named, is cut back to its last complete record and renamed without .open (one with "
             "no complete record is removed). Files a running process holds open are left alone. "
             "A folder's CDXJ index (index.cdxj, written by crawls) is updated to cover the files closed. "
-            "`scrapy crawl` does this by itself in its WARC_DIR when it starts."
+            "A crawl (`crawl thread`) does this by itself in its WARC_DIR when it starts."
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

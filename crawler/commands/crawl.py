@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
+
+from crawler.cli import CommandMixin
 
 if TYPE_CHECKING:
     import argparse
@@ -113,11 +116,51 @@ def bootstrap_error(started: Any, caught: list[BaseException]) -> BaseException 
     return None
 
 
-class Command(ScrapyCrawl):
+HELP = """\
+Fetches the seeds, the articles found from them, every page of their comment
+threads and every comment permalink, and archives each exchange to WARC 1.1
+files (with a CDXJ index, a WACZ and a report of the run); with DATASET_DIR,
+publishes the crawl as a dataset once it ends.
+
+Seeds (spider arguments, -a NAME=VALUE; one of them at least):
+  -a start_urls=URL[,URL...]  articles, section pages, feeds, sitemaps
+  -a seeds=FILE               the same, one URL per line (# comments)
+
+Settings (-s NAME=VALUE), the main ones:
+  -s WARC_DIR=DIR             where the WARC files, index, WACZ and run
+                              report go (default: warc); a later crawl
+                              into it revisits the threads it holds
+  -s DATASET_DIR=DIR          publish a Hugging Face dataset folder there
+                              once the crawl ends (default: none)
+  -s JOBDIR=DIR               stop (Ctrl-C) and resume the crawl later
+  -s CLOSESPIDER_TIMEOUT=N    stop after N seconds
+  -s CLOSESPIDER_PAGECOUNT=N  stop after N pages
+All of them: README.md and crawler/settings.py.
+"""
+EPILOG = ("Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
+          + '. The last log line says why; the table is in README.md, "Exit codes".')
+
+
+class Command(CommandMixin, ScrapyCrawl):
+    def syntax(self) -> str:
+        return "thread (-a start_urls=URL[,URL...] | -a seeds=FILE) [options]"
+
+    def short_desc(self) -> str:
+        return "Crawl articles and their comment threads from seeds into WARC files"
+
+    def long_desc(self) -> str:
+        return HELP
+
+    def epilog(self) -> str:
+        return EPILOG
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) != 1:  # a usage error (exit 2) in one line, before the crawl's log begins
+            raise UsageError(("one spider at a time, not " + " ".join(args) if args else "name the spider")
+                             + ": `crawl thread -a start_urls=URL`", print_help=False)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            super().run(args, opts)  # Scrapy's usage errors (exit 2)
-            return
         assert self.crawler_process is not None
         assert self.settings is not None
         if problem := warc_dir_problem(self.settings) or dataset_dir_problem(self.settings):

@@ -22,6 +22,7 @@ from scrapy.utils.conf import closest_scrapy_cfg
 from warcio.archiveiterator import ArchiveIterator
 
 import crawler
+from crawler.cli import CommandMixin
 from crawler.extensions import WarcWriterExtension
 
 if TYPE_CHECKING:
@@ -65,24 +66,41 @@ def start_demo_site(root: Path, *args: str) -> tuple[subprocess.Popen[bytes], st
         raise UsageError(str(exc)) from exc
 
 
-class Command(ScrapyCommand):
+class Command(CommandMixin, ScrapyCommand):
     requires_project = True
+
+    def syntax(self) -> str:
+        return "[--platform NAME] [--warc-dir DIR] [--dataset-dir DIR] [options]"
 
     def short_desc(self) -> str:
         return "Serve the demo site (from the source tree), crawl and archive it, then print a summary"
 
+    def long_desc(self) -> str:
+        return (
+            "Serves the bundled demo site (news articles and their comment threads, in the markup "
+            "of the platform chosen) on 127.0.0.1, crawls it as `crawl thread` does, publishes the "
+            "dataset, and prints what was archived and what `datasets.load_dataset` reads back. "
+            "The demo site runs from the source tree (a clone of the repository): it is not "
+            "installed with threadwarc."
+        )
+
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--warc-dir", default="warc/demo", help="WARC output (default: %(default)s)")
-        parser.add_argument("--dataset-dir", default="datasets/demo",
-                            help="published dataset (default: %(default)s)")
+        parser.add_argument("--warc-dir", default="warc/demo", metavar="DIR",
+                            help="the WARCs go to a new folder run-<UTC time>/ in it (default: %(default)s)")
+        parser.add_argument("--dataset-dir", default="datasets/demo", metavar="DIR",
+                            help="the dataset folder, rewritten (default: %(default)s)")
         self.demo_root = demo_site_root()
-        parser.add_argument("--platform", default="drupal7", choices=demo_platforms(self.demo_root),
-                            help="which platform's markup the demo site uses (default: %(default)s)")
+        platforms = demo_platforms(self.demo_root)
+        parser.add_argument("--platform", default="drupal7", choices=platforms, metavar="NAME",
+                            help="which platform's markup the demo site uses"
+                            + (f": {', '.join(platforms)}" if platforms else "") + " (default: %(default)s)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        if args:
+            raise UsageError(f"demo takes no arguments, got: {' '.join(args)}", print_help=False)
         if self.demo_root is None:
             raise UsageError(NO_DEMO_SITE)
         if not opts.loglevel and not opts.nolog:  # a summary, not a crawl log, unless asked

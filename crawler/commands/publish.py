@@ -1,4 +1,23 @@
-"""`scrapy publish WARC_FILE_OR_DIR... -o DATASET_DIR`: WARCs (any tool's) to a dataset."""
+"""`scrapy publish WARC_FILE_OR_DIR... -o DATASET_DIR`: WARCs (any tool's) to a dataset.
+
+Exit codes, in line with `scrapy crawl`'s (crawler/commands/crawl.py):
+
+====  =======================================================================================
+code  meaning
+====  =======================================================================================
+0     published: every input read to its end (and pushed, with --push-to-hub)
+1     nothing published, the publish failed: an input missing, `-o` a folder that is not a
+      dataset (or another publish's), the disk full, a worker killed; the dataset as it was
+2     not started: a usage or configuration error (no input named, no `-o`, a bad `--splits`,
+      `--workers`, `--push-to-hub` name or DATASET_* setting), before any work
+3     nothing to publish: no WARC file in the inputs, or no HTML page, or no article in them
+      (each file without a page named in a WARNING); the dataset as it was
+4     published, but some input could not be read whole: a file or record unreadable from
+      some offset (named, with the offset), an unfinished `.open` file
+5     published locally, not pushed to the Hub (no token, refused, unreachable: one line)
+130   interrupted by Ctrl-C; 143: by SIGTERM (the dataset as it was)
+====  =======================================================================================
+"""
 
 from __future__ import annotations
 
@@ -7,15 +26,18 @@ import signal
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
+from scrapy.exceptions import NotConfigured, UsageError
 from scrapy.utils.log import configure_logging
 
+from crawler.cli import CommandMixin, workers
 from pipelines.publishing.config import DatasetConfig, parse_splits
 
 if TYPE_CHECKING:
     import argparse
 
     from pipelines.publishing.publish import PublishReport
+
+PUBLISHED, FAILED, NOTHING_TO_PUBLISH, PUBLISHED_WITH_LOSSES, PUSH_FAILED = 0, 1, 3, 4, 5
 
 
 def print_report(report: PublishReport) -> None:
@@ -28,21 +50,46 @@ def print_report(report: PublishReport) -> None:
         print(f"  ERROR {error}")
 
 
-class Command(ScrapyCommand):
+class Command(CommandMixin, ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "WARC_FILE_OR_DIR [...] -o DATASET_DIR"
+        return "WARC_FILE_OR_DIR [...] -o DATASET_DIR [options]"
 
     def short_desc(self) -> str:
         return "Extract articles and comment threads from WARC files into a HF dataset folder"
 
+    def long_desc(self) -> str:
+        return (
+            "Reads the WARC files named (or found in the folders named: .warc, .warc.gz, .arc, "
+            ".arc.gz, .wacz; any crawler's), extracts each article and its comment threads, and "
+            "writes a Hugging Face dataset folder (configs articles and comments, Parquet, and a "
+            "card, README.md) that datasets.load_dataset reads. The folder is replaced in one step: "
+            "a publish that fails leaves it as it was. With --push-to-hub the folder is then "
+            "uploaded to a Hub dataset repository as one commit, tagged (HF_TOKEN or the stored login)."
+        )
+
+    def epilog(self) -> str:
+        return ("Exit codes: 0 published; 1 the publish failed; 2 a usage or configuration error; "
+                "3 nothing to publish; 4 published but some input could not be read whole; "
+                "5 published locally, not pushed to the Hub; 130/143 interrupted (Ctrl-C/SIGTERM). "
+                "The table is in README.md.")
+
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-o", "--output", metavar="DATASET_DIR", help="dataset folder to (re)write")
-        parser.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
-        parser.add_argument("--splits", help="e.g. train=0.8,validation=0.1,test=0.1")
+        parser.add_argument("-o", "--output", metavar="DATASET_DIR",
+                            help="the dataset folder to write, replaced in one step (default: the "
+                                 "DATASET_DIR setting)")
+        parser.add_argument("--workers", type=workers, metavar="N",
+                            help="extraction processes (default: DATASET_WORKERS, 0: one per core)")
+        parser.add_argument("--splits", metavar="NAME=RATIO,...",
+                            help="the splits and their shares (default: train=0.8,validation=0.1,test=0.1)")
+        parser.add_argument("--push-to-hub", metavar="OWNER/NAME",
+                            help="then upload the dataset to this Hub dataset repository (default: the "
+                                 "DATASET_HUB_REPO setting)")
+        parser.add_argument("--private", action="store_true",
+                            help="create the Hub repository private (an existing one keeps its visibility)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -51,6 +98,15 @@ class Command(ScrapyCommand):
             raise UsageError("name at least one WARC file or directory")
         if not (out := opts.output or self.settings.get("DATASET_DIR")):
             raise UsageError("-o DATASET_DIR is required")
+        from pipelines.publishing.hub import PushFailed, check_repo_id
+
+        repo_id = opts.push_to_hub or self.settings.get("DATASET_HUB_REPO") or None
+        if repo_id:
+            try:
+                check_repo_id(repo_id)
+            except PushFailed as exc:
+                raise UsageError(str(exc), print_help=False) from exc
+            self.settings.set("DATASET_HUB_REPO", repo_id, priority="cmdline")
         if opts.workers is not None:
             self.settings.set("DATASET_WORKERS", opts.workers, priority="cmdline")
         if opts.splits:
@@ -60,9 +116,12 @@ class Command(ScrapyCommand):
                 raise UsageError(str(exc)) from exc
             self.settings.set("DATASET_SPLITS", opts.splits, priority="cmdline")
         self.settings.set("DATASET_ENABLED", True, priority="cmdline")
-        cfg = DatasetConfig.from_settings(self.settings, out)
+        try:
+            cfg = DatasetConfig.from_settings(self.settings, out)
+        except NotConfigured as exc:  # a bad DATASET_* setting: not started (exit 2), one line
+            raise UsageError(str(exc), print_help=False) from exc
         # pyarrow and the extraction stack load here, not for every scrapy command
-        from pipelines.publishing.publish import describe_failure, publish
+        from pipelines.publishing.publish import NothingToPublish, describe_failure, publish
 
         log = logging.getLogger(__name__)
         previous = signal.signal(signal.SIGTERM, _terminated)  # timeout, docker stop, systemd
@@ -76,13 +135,37 @@ class Command(ScrapyCommand):
         except Exception as exc:
             log.error("Nothing published: %s", describe_failure(exc, cfg.directory))
             log.debug("Publish failed", exc_info=True)
-            self.exitcode = 1
+            self.exitcode = NOTHING_TO_PUBLISH if isinstance(exc, NothingToPublish) else FAILED
             return
         finally:
             signal.signal(signal.SIGTERM, previous)
         print_report(report)
-        if report.errors:
-            self.exitcode = 2  # published, but some WARC file was unreadable past some offset
+        # published, but some WARC file was unreadable past some offset (or unfinished)
+        self.exitcode = PUBLISHED_WITH_LOSSES if report.errors else PUBLISHED
+        if repo_id:
+            self.exitcode = push_to_hub(report, repo_id, private=opts.private) or self.exitcode
+
+
+def push_to_hub(report: PublishReport, repo_id: str, *, private: bool) -> int | None:
+    """PUSH_FAILED with one line, or None once the dataset is on the Hub."""
+    from pipelines.publishing.hub import PushFailed, push
+
+    log = logging.getLogger(__name__)
+    first, last = report.crawl_dates or ("", "")
+    dates = f"crawled {first}" + (f" to {last}" if last and last != first else "") if first else "no date"
+    articles = sum(report.counts.get("articles", {}).values())
+    comments = sum(report.counts.get("comments", {}).values())
+    message = f"Publish {articles:,} articles, {comments:,} comments ({dates})"
+    try:
+        pushed = push(report.directory, repo_id, private=private, message=message)
+    except PushFailed as exc:
+        log.error("Not pushed to the Hub: %s", exc)
+        return PUSH_FAILED
+    if pushed.changed:
+        print(f"Pushed to {pushed.url} (tag {pushed.tag})")
+    else:
+        print(f"{repo_id}: this version ({pushed.tag}) is already on the Hub, nothing pushed")
+    return None
 
 
 class Terminated(KeyboardInterrupt):

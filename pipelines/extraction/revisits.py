@@ -21,7 +21,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS records (path TEXT, offset INTEGER, length INTEGER, rec_type TEXT,"
     " record_id TEXT, url TEXT, date TEXT, raw_date TEXT, digest TEXT, status TEXT, ctype TEXT,"
     " truncated INTEGER, profile TEXT, refers_to TEXT, refers_uri TEXT, refers_date TEXT,"
-    " publish INTEGER);"
+    " publish INTEGER, warc_file TEXT);"
 )
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS records_id ON records (record_id);"
@@ -48,10 +48,15 @@ class Rec(NamedTuple):
     refers_uri: str
     refers_date: str  # normalised
     publish: int
+    warc_file: str  # as rows name the file
+
+    @property
+    def name(self) -> str:
+        return self.warc_file or Path(self.path).name
 
     @property
     def where(self) -> str:
-        return f"{Path(self.path).name}@{self.offset} {self.url}"
+        return f"{self.name}@{self.offset} {self.url}"
 
 
 def norm_date(text: str) -> str:
@@ -95,14 +100,14 @@ def wanted(e: IndexEntry) -> bool:
 
 
 def store(db: sqlite3.Connection, entries: Iterable[IndexEntry], *, publish: bool) -> None:
-    """Responses that can be an original (2xx) and every revisit; `publish`: these revisits
+    """Responses and resources that can be an original (2xx) and every revisit; `publish`: these revisits
     are pages of the inputs (else they only lead to an original)."""
     db.executemany(
-        "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(e.path, e.offset, e.length, e.rec_type, e.record_id, e.url, norm_date(e.date), e.date,
           norm_digest(e.digest), e.status, e.ctype, int(e.truncated), e.profile, e.refers_to,
           e.refers_uri, norm_date(e.refers_date) if e.refers_date else "",
-          int(publish and wanted(e)))
+          int(publish and wanted(e)), e.warc_file or Path(e.path).name)
          for e in entries if e.rec_type == "revisit" or e.status[:1] == "2"])
 
 
@@ -132,7 +137,7 @@ def resolve(db: sqlite3.Connection, state: int = TO_PUBLISH, batch: int = 1000,
             elif not is_html(rev.ctype if rev.ctype is not None else original.ctype):
                 yield rev, None, None
             else:
-                yield rev, Capture(Path(rev.path).name, rev.path, rev.offset, rev.length,
+                yield rev, Capture(rev.name, rev.path, rev.offset, rev.length,
                                    rev.record_id, rev.url, rev.raw_date, original.path,
                                    original.offset), None
 
@@ -151,7 +156,7 @@ def _follow(db: sqlite3.Connection, rev: Rec) -> tuple[Rec | None, str]:
         found = next((r for r in _candidates(db, current) if (r.path, r.offset) not in seen), None)
         if found is None:
             return None, _missing(current)
-        if found.rec_type == "response":
+        if found.rec_type != "revisit":  # a response, or a resource (a page stored as it is)
             if found.truncated:
                 return None, f"its original {found.where} is truncated"
             return found, ""
@@ -188,10 +193,10 @@ def _candidates(db: sqlite3.Connection, rev: Rec) -> Iterator[Rec]:
         yield from query("url = ? AND substr(date, 1, 19) = ?", (rev.refers_uri, rev.refers_date[:19]))
     uri = rev.refers_uri or rev.url
     if rev.profile.endswith(IDENTICAL) and rev.digest:
-        yield from query("digest = ? AND rec_type = 'response'", (rev.digest, uri),
+        yield from query("digest = ? AND rec_type != 'revisit'", (rev.digest, uri),
                          " ORDER BY url != ?, date, path, offset LIMIT 4")
     if rev.profile.endswith(NOT_MODIFIED):
-        yield from query("url = ? AND rec_type = 'response' AND date <= ?", (uri, rev.date),
+        yield from query("url = ? AND rec_type != 'revisit' AND date <= ?", (uri, rev.date),
                          " ORDER BY date DESC, path, offset LIMIT 4")
 
 

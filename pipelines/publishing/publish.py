@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import shutil
 import signal
 import sqlite3
 import threading
@@ -39,16 +40,19 @@ from pipelines.extraction.pages import (
     time_limit,
 )
 from pipelines.extraction.warc import (
+    MIN_RANGE,
     UNFINISHED_SUFFIXES,
     Capture,
     HtmlDoc,
     IndexEntry,
+    Source,
     WarcReadError,
     decode,
     find_warcs,
     iter_responses,
     read_html,
     split,
+    unpack,
 )
 
 from . import target as target_folder
@@ -61,10 +65,11 @@ logger = logging.getLogger(__name__)
 # balances the workers; permalink pages are cheap and go in bigger chunks.
 ARTICLE_CHUNK, PERMALINK_CHUNK = 1, 8
 INDEX_BATCH = 1000  # records' index entries written to a worker's part at a time
+MAX_FILES_PER_TASK = 256  # small WARC files read by one task (a SQLite part each cost ~10 ms)
 
 
 class NothingToPublish(Exception):
-    """No WARC file, or no HTML response in them: the existing dataset is left alone."""
+    """No WARC file, no HTML page or no article in them: the existing dataset is left alone."""
 
 
 @dataclass
@@ -74,6 +79,7 @@ class PublishReport:
     counts: dict[str, dict[str, int]]  # config -> split -> rows
     stats: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    crawl_dates: tuple[str, str] | None = None  # the first and last capture's UTC day
 
 
 def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
@@ -82,7 +88,8 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     inputs = list(inputs)
     warcs = find_warcs(inputs)
     if not warcs:
-        raise NothingToPublish(f"no WARC files (*.warc, *.warc.gz) in {', '.join(map(str, inputs))}")
+        raise NothingToPublish("no WARC files (*.warc, *.warc.gz, *.arc, *.arc.gz, *.wacz) in "
+                               f"{', '.join(map(str, inputs))}")
     target = target_folder.resolve(cfg.directory)
     target_folder.check(target)
     tally = Tally()
@@ -91,11 +98,22 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
     with target_folder.build_folder(target) as build:
         logger.info("Publishing %d WARC file(s) to %s with %d worker(s), building in %s",
                     len(warcs), target, cfg.n_workers, build.name)
-        counts, summary = _build(build, warcs, cfg, tally, read_errors)
+        unpacked = build / "unpacked"  # what .wacz files hold, WARCs gzipped whole: read here
+        try:
+            sources = unpack(warcs, unpacked, read_errors)
+            counts, summary = _build(build, sources, cfg, tally, read_errors)
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+        # the files read: not a WACZ packaging WARC files also given
+        used = {s.input for s in sources} | {Path(str(e.path).split("#", 1)[0]) for e in read_errors}
+        warcs = [p for p in warcs if p in used]
         write_card(build, cfg, counts, summary, warcs)
         target_folder.write_marker(build)
         target_folder.swap_in(build, target)
-    return PublishReport(cfg.directory, warcs, counts, tally.counts, [*notes, *map(str, read_errors)])
+    fetched = summary.get("fetched") or []
+    dates = (f"{min(fetched):%Y-%m-%d}", f"{max(fetched):%Y-%m-%d}") if fetched else None
+    return PublishReport(cfg.directory, warcs, counts, tally.counts, [*notes, *map(str, read_errors)],
+                         dates)
 
 
 def _unfinished(warcs: list[Path]) -> list[str]:
@@ -114,6 +132,26 @@ def _unfinished(warcs: list[Path]) -> list[str]:
 def _names(paths: list[Path], limit: int = 5) -> str:
     shown = ", ".join(p.name for p in paths[:limit])
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _source_names(sources: list[Source], limit: int = 5) -> str:
+    shown = ", ".join(s.warc_file for s in sources[:limit])
+    return shown + (f" and {len(sources) - limit} more" if len(sources) > limit else "")
+
+
+def _nothing_in(sources: list[Source], seen: dict[int, Counter[str]],
+                read_errors: list[WarcReadError]) -> None:
+    """A WARNING line for each file that holds no HTML page, saying what it holds instead
+    (files unreadable from their first byte have their error line already)."""
+    unreadable = {str(e.path) for e in read_errors if e.offset == 0}
+    for i, source in enumerate(sources):
+        counts = seen[i]
+        if counts["page"] or source.label in unreadable:
+            continue
+        held = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        logger.warning("%s: nothing to publish: no HTML page (2xx HTML response, HTML resource, "
+                       "or revisit of one) among its %d record(s)%s", source.label,
+                       sum(counts.values()), f" ({held})" if held else "")
 
 
 def describe_failure(exc: BaseException, directory: object) -> str:
@@ -137,6 +175,9 @@ class _Staging:
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
+        # scratch data: a publish that dies removes it, so no journal and no fsync (the schema
+        # alone cost ~6 ms per part with them: most of the time of 2,000 small files)
+        self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         self.db.executescript(
             # records are named by local path and offset: two inputs may share a file name
             "CREATE TABLE pages (key TEXT, path TEXT, offset INTEGER, data BLOB);"
@@ -280,31 +321,64 @@ class _Feeder:
                 self.staging.add_body(*item)
 
 
-def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
+_Part = tuple[int, Source, int, int | None]  # (source number, source, start, end)
+
+
+def _tasks(sources: list[Source], workers: int) -> list[list[_Part]]:
+    """Pass 1's tasks, in file order: byte ranges of big `.warc.gz` files one per task, small
+    files several per task (up to MIN_RANGE bytes), still ~4 tasks per worker."""
+    parts = [(i, s, a, b) for i, s in enumerate(sources) for a, b in split(s.path, workers)]
+    small = sum(1 for _, s, a, b in parts if (a, b) == (0, None))
+    per_task = max(1, min(MAX_FILES_PER_TASK, small // (4 * workers)))
+    tasks: list[list[_Part]] = []
+    batch: list[_Part] = []
+    size = 0
+    for part in parts:
+        whole = (part[2], part[3]) == (0, None)
+        nbytes = part[1].path.stat().st_size if whole else MIN_RANGE
+        if batch and (not whole or len(batch) >= per_task or size + nbytes > MIN_RANGE):
+            tasks.append(batch)
+            batch, size = [], 0
+        if not whole:
+            tasks.append([part])
+            continue
+        batch.append(part)
+        size += nbytes
+    if batch:
+        tasks.append(batch)
+    return tasks
+
+
+def _build(build: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
            read_errors: list[WarcReadError]) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     staging = _Staging(build / "staging.sqlite")
-    parts = [(path, a, b) for path in warcs for a, b in split(path, cfg.n_workers)]
     limits = (cfg.max_page_bytes, cfg.page_timeout)
     stats = tally.counts
+    seen: dict[int, Counter[str]] = {i: Counter() for i in range(len(sources))}  # records by type
     with _pool(cfg.n_workers) as pool:
-        # Pass 1: each worker reads a byte range of a file and analyses each page once, into
-        # its own SQLite part; permalink pages are only noted.
-        jobs = [pool.submit(_scan_range, path, a, b, build / f"part-{i:05d}.sqlite", limits)
-                for i, (path, a, b) in enumerate(parts)]
+        # Pass 1: each worker reads a byte range of a file (or several small files) and
+        # analyses each page once, into its own SQLite part; permalink pages are only noted.
+        jobs = [pool.submit(_scan, task, build / f"part-{i:05d}.sqlite", limits)
+                for i, task in enumerate(_tasks(sources, cfg.n_workers))]
         logger.debug("Extraction workers: pids %s",
                      ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
         # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
         threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
         for job in jobs:
-            part, part_tally, errors = job.result()
+            part, part_tally, errors, counted = job.result()
             part_tally.log()
             tally.merge(part_tally)
             read_errors.extend(errors)
+            for i, counts in counted.items():
+                seen[i].update(counts)
             staging.absorb(part)
         # Revisits: each read as the page it repeats, from its original's payload (in the
         # inputs, or in WARC files beside them), analysed like the pages of pass 1.
         if revisits.pending(staging.db):
-            _revisit_pages(pool, build, warcs, cfg, staging, tally)
+            local = {str(s.path): i for i, s in enumerate(sources)}
+            for path in _revisit_pages(pool, build, sources, cfg, staging, tally):
+                seen[local[path]]["page"] += 1
+        _nothing_in(sources, seen, read_errors)
         # Pass 2: the articles' bodies (trafilatura), one page per task so the workers share
         # them evenly; then the permalink pages, which repeat a thread page: only those of a
         # comment no thread page had (deleted since, or its thread page not in the archive).
@@ -326,10 +400,12 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
     read_errors.sort(key=lambda e: (str(e.path), e.offset))
     for err in read_errors:
         stats["extract/warc_errors"] += 1
-        logger.error("%s; the records before it are published", err)
+        logger.error("%s; %s", err, "the records before and after it are published" if err.resumed
+                     else "the records before it are published")
     if not stats["extract/captures"]:
-        raise NothingToPublish(f"no HTML responses in {len(warcs)} WARC file(s): {_names(warcs)}")
-    crawl_of = crawls(warcs)
+        raise NothingToPublish(f"no HTML page (response, resource or revisit record) in "
+                               f"{len(sources)} WARC file(s): {_source_names(sources)}")
+    crawl_of = crawls([s.path for s in sources])
     writer = DatasetWriter(build, cfg.splits)
     try:
         for key, pages in staging.articles():
@@ -350,9 +426,9 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
         (build / "staging.sqlite").unlink()
         if not stats["extract/articles"]:  # an empty dataset must never replace a good one
             raise NothingToPublish(
-                f"no article in {stats['extract/captures']} HTML page(s) of {len(warcs)} WARC "
-                f"file(s): {_names(warcs)} ({stats['extract/pages_not_articles']} not articles, "
-                f"{stats['extract/pages_failed']} failed)")
+                f"no article in {stats['extract/captures']} HTML page(s) of {len(sources)} WARC "
+                f"file(s): {_source_names(sources)} ({stats['extract/pages_not_articles']} not "
+                f"articles, {stats['extract/pages_failed']} failed)")
         counts = writer.close()
     except BaseException:
         writer.abort()
@@ -362,28 +438,34 @@ def _build(build: Path, warcs: list[Path], cfg: DatasetConfig, tally: Tally,
                     "crawls": [c.id for c in named]}
 
 
-def _revisit_pages(pool: ProcessPoolExecutor, build: Path, warcs: list[Path], cfg: DatasetConfig,
-                   staging: _Staging, tally: Tally) -> None:
-    """Revisits resolved and staged as pages; those left unresolved named in one line."""
+def _revisit_pages(pool: ProcessPoolExecutor, build: Path, sources: list[Source],
+                   cfg: DatasetConfig, staging: _Staging, tally: Tally) -> list[str]:
+    """Revisits resolved and staged as pages (returns the local files they are in); those left
+    unresolved each named at INFO, and counted with the first few named in one WARNING."""
     stats = tally.counts
     feeder = _Feeder(pool, cfg, staging, tally, PERMALINK_CHUNK, _revisited)
     unresolved: list[tuple[revisits.Rec, str]] = []  # the first few, to name them
-    missing = _stage_revisits(revisits.resolve(staging.db), feeder, staging, stats, unresolved)
-    if missing and (beside := revisits.siblings(revisits.folders(staging.db), warcs)):
-        # a crawl's later files named alone: its earlier ones, beside them, hold the originals
-        logger.info("Looking for the originals of %d revisit(s) in %d WARC file(s) beside "
-                    "them: %s", missing, len(beside), _names(beside))
-        jobs = [pool.submit(_index_range, path, a, b, build / f"beside-{i:05d}.sqlite")
-                for i, (path, a, b) in enumerate(
-                    (path, a, b) for path in beside for a, b in split(path, cfg.n_workers))]
-        for job in jobs:
-            part, errors = job.result()
-            for err in errors:  # not an input: its reader's error does not fail the publish
-                logger.warning("%s (read for revisits' originals only)", err)
-            staging.absorb(part)
+    pages: list[str] = []
+    missing = _stage_revisits(revisits.resolve(staging.db), feeder, staging, stats, unresolved,
+                              pages, final=False)
+    if missing:
+        beside = revisits.siblings(revisits.folders(staging.db), [s.path for s in sources])
+        if beside:
+            # a crawl's later files named alone: its earlier ones, beside them, hold the originals
+            logger.info("Looking for the originals of %d revisit(s) in %d WARC file(s) beside "
+                        "them: %s", missing, len(beside), _names(beside))
+            jobs = [pool.submit(_index_range, path, a, b, build / f"beside-{i:05d}.sqlite")
+                    for i, (path, a, b) in enumerate(
+                        (path, a, b) for path in beside for a, b in split(path, cfg.n_workers))]
+            for job in jobs:
+                part, errors = job.result()
+                for err in errors:  # not an input: its reader's error does not fail the publish
+                    logger.warning("%s (read for revisits' originals only)", err)
+                staging.absorb(part)
+        # again: with the files beside them, or to name each one left unresolved
         unresolved.clear()
         missing = _stage_revisits(revisits.resolve(staging.db, revisits.RETRY), feeder, staging,
-                                  stats, unresolved)
+                                  stats, unresolved, pages, final=True)
     feeder.drain()
     if missing:
         stats["extract/revisits_unresolved"] = missing
@@ -391,22 +473,31 @@ def _revisit_pages(pool: ProcessPoolExecutor, build: Path, warcs: list[Path], cf
         more = f"; and {missing - len(unresolved)} more" if missing > len(unresolved) else ""
         logger.warning("%d revisit record(s) not published, their original payload not found: "
                        "%s%s", missing, shown, more)
+    return pages
+
+
+def _not_found(rev: revisits.Rec, why: str) -> None:
+    logger.info("Revisit not published: %s (%s)", rev.where, why)
 
 
 def _stage_revisits(found: Iterable[tuple[revisits.Rec, Capture | None, str | None]],
                     feeder: _Feeder, staging: _Staging, stats: Counter[str],
-                    unresolved: list[tuple[revisits.Rec, str]]) -> int:
-    """Pages of resolved revisits to the workers (permalink pages set aside, as in pass 1);
-    returns how many were not resolved."""
+                    unresolved: list[tuple[revisits.Rec, str]], pages: list[str], *,
+                    final: bool) -> int:
+    """Pages of resolved revisits to the workers (permalink pages set aside, as in pass 1),
+    their files added to `pages`; returns how many were not resolved (`final`: each named)."""
     missing = 0
     for rev, cap, why in found:
         if why is not None:
             missing += 1
             if len(unresolved) < 5:
                 unresolved.append((rev, why))
+            if final:
+                _not_found(rev, why)
         elif cap is None:
             stats["extract/revisits_not_html"] += 1
         else:
+            pages.append(rev.path)
             stats["extract/captures"] += 1
             stats["extract/revisits"] += 1
             if platforms.permalink_comment_id(cap.url) is not None:
@@ -433,34 +524,39 @@ def _index_range(path: Path, start: int, end: int | None, part: Path
     return part, errors
 
 
-def _scan_range(path: Path, start: int, end: int | None, part: Path, limits: tuple[int, float]
-                ) -> tuple[Path, Tally, list[WarcReadError]]:
-    """Worker: one byte range of one WARC file, read once, each page analysed once, into a
-    SQLite part."""
+def _scan(task: list[_Part], part: Path, limits: tuple[int, float]
+          ) -> tuple[Path, Tally, list[WarcReadError], dict[int, Counter[str]]]:
+    """Worker: a byte range of one WARC file, or several small files, read once, each page
+    analysed once, into a SQLite part; with the records of each file counted by type."""
     max_bytes, timeout = limits
     staging = _Staging(part)
     tally = Tally()
     errors: list[WarcReadError] = []
     entries: list[IndexEntry] = []
-    responses = iter_responses(path, errors, start=start, end=end, max_bytes=max_bytes,
-                               body_for=lambda url: platforms.permalink_comment_id(url) is None,
-                               index=entries.append)
-    for cap, body, ctype in responses:
-        if len(entries) >= INDEX_BATCH:
-            revisits.store(staging.db, entries, publish=True)
-            entries.clear()
-        tally.counts["extract/captures"] += 1
-        if body is None:
-            staging.defer(cap)
-        elif len(body) > max_bytes:
-            tally.fail(cap, f"page larger than {max_bytes} bytes decoded")
-        else:
-            for result in _analysed([decode(cap, body, ctype)], timeout, tally, analyse):
-                staging.add(result)
+    counted: dict[int, Counter[str]] = {}
+    for number, source, start, end in task:
+        seen = counted.setdefault(number, Counter())
+        responses = iter_responses(source, errors, start=start, end=end, max_bytes=max_bytes,
+                                   body_for=lambda url: platforms.permalink_comment_id(url) is None,
+                                   index=entries.append, seen=seen)
+        for cap, body, ctype in responses:
+            if len(entries) >= INDEX_BATCH:
+                revisits.store(staging.db, entries, publish=True)
+                entries.clear()
+            tally.counts["extract/captures"] += 1
+            if body is None:
+                staging.defer(cap)
+            elif isinstance(body, str):  # its transfer or content coding did not decode
+                tally.fail(cap, body)
+            elif len(body) > max_bytes:
+                tally.fail(cap, f"page larger than {max_bytes} bytes decoded")
+            else:
+                for result in _analysed([decode(cap, body, ctype)], timeout, tally, analyse):
+                    staging.add(result)
     revisits.store(staging.db, entries, publish=True)
     staging.db.commit()
     staging.db.close()
-    return part, tally, errors
+    return part, tally, errors, counted
 
 
 def _analysed(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, tally: Tally,
@@ -489,9 +585,19 @@ def _preload(module: str) -> None:
 def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Workers that never outlive the publish: killed when it fails or is interrupted (a
     SIGTERM or Ctrl-C must not wait for a 30 s page), and by the kernel if it is killed."""
-    pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=_worker_init,
+    context = _mp_context()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
                                initargs=(os.getpid(),))
     try:
+        if context.get_start_method() == "fork":
+            # every worker forks on the first task: with SIGINT blocked, so that a Ctrl-C
+            # while one forks (in a library's at-fork hook, filelock's, before the worker
+            # ignores SIGINT) stays the parent's, not a traceback in the child
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                pool.submit(os.getpid)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         yield pool
     except BaseException:
         procs = list((getattr(pool, "_processes", None) or {}).values())
@@ -511,7 +617,8 @@ def _worker_init(parent: int) -> None:
     that finds its parent already gone exits at once."""
     # Ctrl-C is the parent's: it stops the workers (first thing: a Ctrl-C while this worker
     # starts must not print its traceback)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C pending since the fork: dropped
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

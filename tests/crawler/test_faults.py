@@ -25,8 +25,7 @@ def test_a_full_disk_stops_the_crawl_and_keeps_a_valid_archive(demo_site: DemoSi
                          line) for line in errors), errors
     assert "Crawl failed: the WARC writer failed" in errors[-1]
     assert "'finish_reason': 'warc_writer_failed'" in result.log
-    # no traceback of ours (tldextract prints one offline on a fresh machine: not this issue's)
-    assert not re.search(r'File "[^"]*/(crawler|pipelines)/', result.log), result.log[-3000:]
+    assert "Traceback" not in result.log, result.log[-3000:]
     assert not list((disk / "warc").glob("*.open"))  # cut back to its last record and closed
     warcs = sorted((disk / "warc").glob("*.warc.gz"))
     assert warcs
@@ -61,7 +60,7 @@ def test_files_left_open_by_a_killed_crawl_are_named_and_published(demo_site, tm
     assert len(unfinished) == 1
     assert not list(warc_dir.glob("*.warc.gz"))
     out = publish_cli(warc_dir, "-o", tmp_path / "ds", cwd=tmp_path)
-    assert out.returncode == 2, out.stderr[-2000:]  # published, with a warning
+    assert out.returncode == 4, out.stderr[-2000:]  # published, with a warning
     assert f"{unfinished[0]}: an unfinished WARC file" in out.stderr
     assert f"ERROR {unfinished[0]}: an unfinished WARC file" in out.stdout
     assert load(tmp_path / "ds", "articles", hf_home)

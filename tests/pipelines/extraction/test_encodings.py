@@ -1,10 +1,12 @@
-"""Bodies stored as other producers store them: `Content-Encoding: br` and `zstd`, as received."""
+"""Bodies stored as other producers store them, as received: every `Content-Encoding` browsers
+send (gzip, deflate zlib-wrapped or raw, br, zstd), several at once, chunked on top."""
 
 from __future__ import annotations
 
 import gzip
 import subprocess
 import sys
+import zlib
 from io import BytesIO
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from demosite.server import chunked
 from tests.conftest import CRAWL_ENV
 
 try:
@@ -22,7 +25,25 @@ except ImportError:
     from backports import zstd
 
 ROOT = Path(__file__).resolve().parents[3]
-ENCODERS = {"br": brotli.compress, "zstd": zstd.compress, "gzip": gzip.compress}
+
+
+def raw_deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)  # no zlib header: what some servers send
+    return c.compress(data) + c.flush()
+
+
+# name: (Content-Encoding header, encoder, chunked)
+ENCODERS = {
+    "br": ("br", brotli.compress, False),
+    "zstd": ("zstd", zstd.compress, False),
+    "gzip": ("gzip", gzip.compress, False),
+    "deflate": ("deflate", zlib.compress, False),
+    "rawdeflate": ("deflate", raw_deflate, False),
+    "xgzip": ("x-gzip", gzip.compress, False),
+    "gzipbr": ("gzip, br", lambda b: brotli.compress(gzip.compress(b)), False),
+    "zstdchunked": ("zstd", zstd.compress, True),
+    "brchunked": ("br", brotli.compress, True),
+}
 
 
 def page(coding: str) -> bytes:
@@ -35,15 +56,18 @@ def write_warc(path: Path, codings: list[str]) -> None:
     with path.open("wb") as fh:
         w = WARCWriter(fh, gzip=True)
         for coding in codings:
-            body = ENCODERS[coding](page(coding))
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                                  ("Content-Encoding", coding)], protocol="HTTP/1.1")
+            header, encode, is_chunked = ENCODERS[coding]
+            body = encode(page(coding))
+            fields = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", header)]
+            if is_chunked:
+                body, fields = chunked(body, 5), [*fields, ("Transfer-Encoding", "chunked")]
+            headers = StatusAndHeaders("200 OK", fields, protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(f"http://news.example/2024/{coding}-story", "response",
                                                 payload=BytesIO(body), length=len(body),
                                                 http_headers=headers))
 
 
-@pytest.mark.parametrize("coding", ["br", "zstd"])
+@pytest.mark.parametrize("coding", [c for c in ENCODERS if c != "gzip"])
 def test_a_body_the_producer_stored_compressed_publishes(coding, tmp_path):
     warc = tmp_path / "other-tool.warc.gz"
     write_warc(warc, [coding, "gzip"])  # the record after it must not be lost either
