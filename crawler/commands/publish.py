@@ -85,6 +85,13 @@ class Command(CommandMixin, ScrapyCommand):
                             help="extraction processes (default: DATASET_WORKERS, 0: one per core)")
         parser.add_argument("--splits", metavar="NAME=RATIO,...",
                             help="the splits and their shares (default: train=0.8,validation=0.1,test=0.1)")
+        parser.add_argument("--shard-size", metavar="SIZE",
+                            help="Parquet shards of at most this size, e.g. 500MB (default: "
+                                 "DATASET_SHARD_SIZE, 500MB)")
+        parser.add_argument("--export", action="append", choices=("jsonl", "threads"), metavar="FORMAT",
+                            help="also write jsonl/ (both configs as JSON lines) or threads/ (each "
+                                 "article with its comments nested as replies); repeatable "
+                                 "(default: DATASET_EXPORTS)")
         parser.add_argument("--push-to-hub", metavar="OWNER/NAME",
                             help="then upload the dataset to this Hub dataset repository (default: the "
                                  "DATASET_HUB_REPO setting)")
@@ -115,6 +122,10 @@ class Command(CommandMixin, ScrapyCommand):
             except ValueError as exc:
                 raise UsageError(str(exc)) from exc
             self.settings.set("DATASET_SPLITS", opts.splits, priority="cmdline")
+        if opts.shard_size:
+            self.settings.set("DATASET_SHARD_SIZE", opts.shard_size, priority="cmdline")
+        if opts.export:
+            self.settings.set("DATASET_EXPORTS", ",".join(dict.fromkeys(opts.export)), priority="cmdline")
         self.settings.set("DATASET_ENABLED", True, priority="cmdline")
         try:
             cfg = DatasetConfig.from_settings(self.settings, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,8 +12,21 @@ if TYPE_CHECKING:  # Scrapy is imported only where settings are read, not in wor
     from scrapy.settings import BaseSettings
 
 SPLIT_NAMES = ("train", "validation", "test")
+EXPORTS = ("jsonl", "threads")  # export.py: beside the Parquet, on request
 # Defaults live here, not read off the class: slots turn class attributes into descriptors.
-PAGE_TIMEOUT, MAX_PAGE_BYTES, LICENSE = 30.0, 20_000_000, "other"
+PAGE_TIMEOUT, MAX_PAGE_BYTES = 30.0, 20_000_000
+SHARD_BYTES = 500_000_000  # `datasets`' own max_shard_size for push_to_hub: "500MB"
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def parse_size(name: str, value: object) -> int:
+    """`500000000`, `500MB`, `512MiB`, `1.5GB` -> bytes (> 0); anything else is refused."""
+    m = _SIZE.fullmatch(str(value))
+    if m is None or m[2].lower() not in _UNITS or (size := int(float(m[1]) * _UNITS[m[2].lower()])) <= 0:
+        raise ValueError(f"{name} must be a size in bytes > 0 (e.g. 500MB, 512MiB, 1000000), got {value!r}")
+    return size
 
 
 def parse_splits(text: str) -> tuple[tuple[str, float], ...]:
@@ -39,8 +53,12 @@ class DatasetConfig:
     workers: int = 0  # 0: one per core
     page_timeout: float = PAGE_TIMEOUT
     max_page_bytes: int = MAX_PAGE_BYTES
-    license: str = LICENSE
+    license: str = ""  # unset: the card says so, and its YAML says `license: unknown`
     pretty_name: str = ""
+    shard_bytes: int = SHARD_BYTES  # the most a shard file may hold on disk
+    exports: tuple[str, ...] = ()  # of EXPORTS, in that order
+    contact: str = ""  # who answers questions and takedown requests (the card's)
+    hub_repo: str = ""  # OWNER/NAME on the Hugging Face Hub, for the card's loading lines
 
     @property
     def n_workers(self) -> int:
@@ -60,10 +78,36 @@ class DatasetConfig:
             raise NotConfigured(str(exc)) from exc
         if (workers := s.getint("DATASET_WORKERS", 0)) < 0:
             raise NotConfigured(f"DATASET_WORKERS must be >= 0, got {workers}")
+        try:
+            shard_bytes = parse_size("DATASET_SHARD_SIZE", s.get("DATASET_SHARD_SIZE") or SHARD_BYTES)
+        except ValueError as exc:
+            raise NotConfigured(str(exc)) from exc
+        asked = [e.strip().lower() for e in s.getlist("DATASET_EXPORTS") if e.strip()]
+        if unknown := [e for e in asked if e not in EXPORTS]:
+            raise NotConfigured(f"DATASET_EXPORTS: {', '.join(map(repr, unknown))} unknown; "
+                                f"exports are {', '.join(EXPORTS)}")
+        if hub_repo := (s.get("DATASET_HUB_REPO") or "").strip():
+            _check_repo_id(hub_repo)
         return cls(
             Path(directory).expanduser(), splits, workers,
             s.getfloat("DATASET_PAGE_TIMEOUT", PAGE_TIMEOUT),
             s.getint("DATASET_MAX_PAGE_BYTES", MAX_PAGE_BYTES),
-            s.get("DATASET_LICENSE") or LICENSE,
+            (s.get("DATASET_LICENSE") or "").strip(),
             s.get("DATASET_PRETTY_NAME") or "",
+            shard_bytes, tuple(e for e in EXPORTS if e in asked),
+            (s.get("DATASET_CONTACT") or "").strip(),
+            hub_repo,
         )
+
+
+def _check_repo_id(repo: str) -> None:
+    """OWNER/NAME as the Hub accepts it (huggingface_hub's own rules), else NotConfigured."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+    from scrapy.exceptions import NotConfigured
+
+    try:
+        validate_repo_id(repo)
+    except HFValidationError as exc:
+        raise NotConfigured(f"DATASET_HUB_REPO: {exc}") from None
+    if repo.count("/") != 1:
+        raise NotConfigured(f"DATASET_HUB_REPO must be OWNER/NAME, got {repo!r}")

@@ -89,7 +89,7 @@ def push(
         raise PushFailed(
             _scrub(f"the Hub refused the push to {repo_id}: {_http_reason(exc)}", token)
         ) from None
-    except OSError as exc:  # no network, DNS, refused, TLS: requests' errors are OSErrors
+    except Exception as exc:  # noqa: BLE001 - no network, DNS, refused, TLS (httpx's errors)
         raise PushFailed(
             _scrub(
                 f"cannot reach the Hub at {endpoint or 'huggingface.co'}: "

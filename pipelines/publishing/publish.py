@@ -406,7 +406,7 @@ def _build(build: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
         raise NothingToPublish(f"no HTML page (response, resource or revisit record) in "
                                f"{len(sources)} WARC file(s): {_source_names(sources)}")
     crawl_of = crawls([s.path for s in sources])
-    writer = DatasetWriter(build, cfg.splits)
+    writer = DatasetWriter(build, cfg.splits, shard_bytes=cfg.shard_bytes, exports=cfg.exports)
     try:
         for key, pages in staging.articles():
             try:
@@ -434,8 +434,7 @@ def _build(build: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
         writer.abort()
         raise
     named = sorted({c for c in crawl_of.values()}, key=lambda c: c.rank)
-    return counts, {"hosts": writer.hosts, "fetched": writer.fetched, "nbytes": writer.nbytes,
-                    "crawls": [c.id for c in named]}
+    return counts, {**writer.summary(), "crawls": [c.id for c in named]}
 
 
 def _revisit_pages(pool: ProcessPoolExecutor, build: Path, sources: list[Source],

@@ -158,8 +158,10 @@ def test_the_same_warcs_publish_the_same_bytes(tmp_path):
     assert {f.parts[0] for f in files if f.suffix == ".parquet"} == {"articles", "comments"}
     assert files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*")
                            if p.is_file())
-    for rel in files:
-        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+    for rel in files:  # the card names its own folder (its loading lines): the one difference
+        one, two = ((tmp_path / out / rel).read_bytes().replace(str(tmp_path / out).encode(), b"DIR")
+                    for out in ("one", "two"))
+        assert one == two, rel
 
 
 @pytest.fixture(scope="module")
