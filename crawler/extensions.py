@@ -205,6 +205,18 @@ class DatasetPublisherExtension:
             "; ".join(f"{c} " + ", ".join(f"{s} {n}" for s, n in per.items())
                       for c, per in report.counts.items()),
         )
+        if self.cfg.hub_repo:  # DATASET_HUB_REPO: the end-of-crawl publish is pushed too
+            from pipelines.publishing.hub import PushFailed, commit_message, push
+
+            try:
+                pushed = await asyncio.to_thread(push, report.directory, self.cfg.hub_repo,
+                                                 message=commit_message(report.counts, report.crawl_dates))
+            except PushFailed as exc:
+                self.stats.set_value("dataset/not_pushed", 1)
+                logger.error("Not pushed to the Hub: %s", exc)
+            else:
+                logger.info("Pushed to %s (tag %s)%s", pushed.url, pushed.tag,
+                            "" if pushed.changed else ": this version was already there")
 
 
 class RevalidatingAutoThrottle(AutoThrottle):

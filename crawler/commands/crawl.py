@@ -63,6 +63,9 @@ def outcome(stats: dict[str, Any]) -> tuple[int, str]:
                                 "the WARC files are whole")
     if stats.get("dataset/failed"):
         return ARCHIVE_FAILED, "the dataset was not published (see the error above)"
+    if stats.get("dataset/not_pushed"):
+        return ARCHIVE_FAILED, ("the dataset was published locally, not pushed to the Hub (see the "
+                                "error above)")
     if not stats.get("downloader/response_count"):
         return NOTHING_ARCHIVED, "nothing archived: not one response was received"
     seeds = stats.get("thread/seeds", 0)

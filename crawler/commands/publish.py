@@ -159,14 +159,10 @@ class Command(CommandMixin, ScrapyCommand):
 
 def push_to_hub(report: PublishReport, repo_id: str, *, private: bool) -> int | None:
     """PUSH_FAILED with one line, or None once the dataset is on the Hub."""
-    from pipelines.publishing.hub import PushFailed, push
+    from pipelines.publishing.hub import PushFailed, commit_message, push
 
     log = logging.getLogger(__name__)
-    first, last = report.crawl_dates or ("", "")
-    dates = f"crawled {first}" + (f" to {last}" if last and last != first else "") if first else "no date"
-    articles = sum(report.counts.get("articles", {}).values())
-    comments = sum(report.counts.get("comments", {}).values())
-    message = f"Publish {articles:,} articles, {comments:,} comments ({dates})"
+    message = commit_message(report.counts, report.crawl_dates)
     try:
         pushed = push(report.directory, repo_id, private=private, message=message)
     except PushFailed as exc:

@@ -36,6 +36,15 @@ class Pushed:
     changed: bool  # False: the Hub already had this version
 
 
+def commit_message(counts: dict[str, dict[str, int]], dates: tuple[str, str] | None) -> str:
+    """`Publish 16 articles, 2,080 comments (crawled 2026-12-01 to 2026-12-02)`."""
+    first, last = dates or ("", "")
+    when = (f"crawled {first}" + (f" to {last}" if last and last != first else "")) if first else "no date"
+    articles = sum(counts.get("articles", {}).values())
+    comments = sum(counts.get("comments", {}).values())
+    return f"Publish {articles:,} articles, {comments:,} comments ({when})"
+
+
 def check_repo_id(repo_id: str) -> str:
     if not REPO_ID.match(repo_id or "") or ".." in repo_id or repo_id.endswith((".git", ".")):
         raise PushFailed(f"not a Hub dataset repository name: {repo_id!r} (expected OWNER/NAME)")

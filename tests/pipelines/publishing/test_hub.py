@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CrawlResult, DemoSite, run_crawl
+from tests.conftest import CrawlResult, DemoSite, crawl_command, run_crawl
 from tests.hubstub import HubStub
 
 PUSH_FAILED = 5  # crawler/commands/publish.py: published locally, not pushed to the Hub
@@ -152,3 +152,20 @@ def test_a_bad_repository_name_is_refused_before_publishing(warcs, hub, tmp_path
     assert done.returncode == 2
     assert "OWNER/NAME" in done.stderr
     assert not (tmp_path / "ds").exists()
+
+
+def test_a_crawl_with_dataset_hub_repo_pushes_its_dataset(demo_site, hub, tmp_path):
+    article = min((a for a in demo_site.truth["articles"] if a["comment_count"] >= 5),
+                  key=lambda a: a["comment_count"])
+    environ = env(hub, tmp_path, hub.token)
+    cmd = crawl_command(tmp_path / "warc", "-a", f"start_urls={article['url']}",
+                        "-s", f"DATASET_DIR={tmp_path / 'ds'}", "-s", "DATASET_HUB_REPO=alice/crawled")
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=environ, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert hub.repos["alice/crawled"].files == local_files(tmp_path / "ds")
+    assert "INFO: Pushed to " in done.stderr
+    environ["HF_TOKEN"] = "hf_notthetoken0123456789"
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=environ, cwd=tmp_path)
+    assert again.returncode == 1, again.stderr[-3000:]  # archive or publish failed
+    assert "ERROR: Not pushed to the Hub: " in again.stderr
+    assert "notthetoken" not in again.stderr
