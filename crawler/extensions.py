@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,11 @@ _RECORDED_SETTINGS = (
 def warcinfo_fields(crawler: Crawler) -> dict[str, Any]:
     """What a web archivist expects to read in warcinfo (Heritrix's field names)."""
     s = crawler.settings
+    # the seeds (Scrapy builds the extensions after the spider), for the dataset card to name
+    seeds = [re.sub(r"[\x00-\x20\x7f]", "", u) for u in getattr(crawler.spider, "seed_urls", None) or []]
     return {
+        "seeds": " ".join(seeds[:100]) + (" ..." if len(seeds) > 100 else ""),
+        "seed-count": str(len(seeds)),
         "software": f"threadwarc/{version('threadwarc')} (Scrapy/{version('scrapy')}; "
         f"warcio/{version('warcio')})",
         "format": "WARC File Format 1.1",
