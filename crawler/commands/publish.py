@@ -88,7 +88,8 @@ class Command(CommandMixin, ScrapyCommand):
         parser.add_argument("--shard-size", metavar="SIZE",
                             help="Parquet shards of at most this size, e.g. 500MB (default: "
                                  "DATASET_SHARD_SIZE, 500MB)")
-        parser.add_argument("--export", action="append", choices=("jsonl", "threads"), metavar="FORMAT",
+        parser.add_argument("--export", "--format", action="append", choices=("jsonl", "threads"),
+                            metavar="FORMAT", dest="export",
                             help="also write jsonl/ (both configs as JSON lines) or threads/ (each "
                                  "article with its comments nested as replies); repeatable "
                                  "(default: DATASET_EXPORTS)")

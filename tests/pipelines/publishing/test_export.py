@@ -172,7 +172,7 @@ def test_thread_tree_keeps_every_comment(tmp_path):
 def test_a_dataset_without_comments_exports_an_empty_file(tmp_path, hf_home):
     warc = tmp_path / "a.warc.gz"
     warc_with_info(warc, {"software": "test"}, [("http://site.example/story", ARTICLE)])
-    proc = publish_cli(warc, "-o", tmp_path / "ds", "--export", "jsonl", "--export", "threads", cwd=tmp_path)
+    proc = publish_cli(warc, "-o", tmp_path / "ds", "--format", "jsonl", "--export", "threads", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     [empty] = (tmp_path / "ds" / "jsonl" / "comments").iterdir()
     assert gzip.decompress(empty.read_bytes()) == b""
