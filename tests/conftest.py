@@ -98,6 +98,9 @@ def crawl_command(warc_dir: Path, *args: str) -> list[str]:
         "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
         "-s", "LOG_LEVEL=INFO",
+        # each crawl's WACZ (a copy of its WARCs, ~1.5 s a crawl) is tested where it is the
+        # subject (tests/crawler/test_packaging_crawl.py sets it back on); the CDXJ index stays on
+        "-s", "WARC_WACZ=False",
         *args,
     ]
 

@@ -45,7 +45,8 @@ class Crawl:
 
 def crawl_into(warc_dir: Path, site: DemoSite, *args: str, code: int = 0) -> Crawl:
     before = set(warc_dir.glob("*")) if warc_dir.is_dir() else set()
-    result = run_crawl(warc_dir, "-a", "start_urls=" + ",".join(site.truth["seeds"].values()),
+    result = run_crawl(warc_dir, "-s", "WARC_WACZ=True",  # the default; tests/conftest.py turns it off
+                       "-a", "start_urls=" + ",".join(site.truth["seeds"].values()),
                        *EVERYTHING, *args)
     assert result.returncode == code, result.log[-3000:]
     new = set(warc_dir.glob("*")) - before
