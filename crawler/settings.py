@@ -121,6 +121,8 @@ DATASET_SPLITS = "train=0.8,validation=0.1,test=0.1"
 DATASET_WORKERS = 0  # extraction processes; 0 = one per core
 DATASET_PAGE_TIMEOUT = 30  # seconds before one page's extraction is abandoned
 DATASET_MAX_PAGE_BYTES = 20_000_000  # decoded HTML larger than this is skipped
+DATASET_ENGINE = "pool"  # who runs the extraction steps: "pool" (ours) or "datatrove"
+DATASET_PROGRESS_INTERVAL = 30  # a progress bar on a terminal, else a line every N s (0: off)
 
 LOG_LEVEL = "INFO"
 

@@ -16,6 +16,8 @@ EXPORTS = ("jsonl", "threads")  # export.py: beside the Parquet, on request
 # Defaults live here, not read off the class: slots turn class attributes into descriptors.
 PAGE_TIMEOUT, MAX_PAGE_BYTES = 30.0, 20_000_000
 SHARD_BYTES = 500_000_000  # `datasets`' own max_shard_size for push_to_hub: "500MB"
+ENGINES = ("pool", "datatrove")  # who runs the extraction steps (publish.py, engine.py)
+PROGRESS_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
@@ -59,6 +61,8 @@ class DatasetConfig:
     exports: tuple[str, ...] = ()  # of EXPORTS, in that order
     contact: str = ""  # who answers questions and takedown requests (the card's)
     hub_repo: str = ""  # OWNER/NAME on the Hugging Face Hub, for the card's loading lines
+    engine: str = "pool"  # of ENGINES
+    progress_interval: float = PROGRESS_INTERVAL  # 0: no progress bar or lines
 
     @property
     def n_workers(self) -> int:
@@ -88,6 +92,10 @@ class DatasetConfig:
                                 f"exports are {', '.join(EXPORTS)}")
         if hub_repo := (s.get("DATASET_HUB_REPO") or "").strip():
             _check_repo_id(hub_repo)
+        if (engine := (s.get("DATASET_ENGINE") or "pool").strip().lower()) not in ENGINES:
+            raise NotConfigured(f"DATASET_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+        if (progress := s.getfloat("DATASET_PROGRESS_INTERVAL", PROGRESS_INTERVAL)) < 0:
+            raise NotConfigured(f"DATASET_PROGRESS_INTERVAL must be >= 0 seconds, got {progress}")
         return cls(
             Path(directory).expanduser(), splits, workers,
             s.getfloat("DATASET_PAGE_TIMEOUT", PAGE_TIMEOUT),
@@ -96,7 +104,7 @@ class DatasetConfig:
             s.get("DATASET_PRETTY_NAME") or "",
             shard_bytes, tuple(e for e in EXPORTS if e in asked),
             (s.get("DATASET_CONTACT") or "").strip(),
-            hub_repo,
+            hub_repo, engine, progress,
         )
 
 

@@ -101,7 +101,12 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
         unpacked = build / "unpacked"  # what .wacz files hold, WARCs gzipped whole: read here
         try:
             sources = unpack(warcs, unpacked, read_errors)
-            counts, summary = _build(build, sources, cfg, tally, read_errors)
+            if cfg.engine == "datatrove":  # the same steps on datatrove's executors
+                from .engine import build as build_on_engine
+
+                counts, summary = build_on_engine(build, sources, cfg, tally, read_errors)
+            else:
+                counts, summary = _build(build, sources, cfg, tally, read_errors)
         finally:
             shutil.rmtree(unpacked, ignore_errors=True)
         # the files read: not a WACZ packaging WARC files also given
