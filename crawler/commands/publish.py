@@ -31,6 +31,7 @@ from scrapy.utils.log import configure_logging
 
 from crawler.cli import CommandMixin, workers
 from pipelines.publishing.config import DatasetConfig, parse_splits
+from pipelines.publishing.progress import explain
 
 if TYPE_CHECKING:
     import argparse
@@ -44,8 +45,11 @@ def print_report(report: PublishReport) -> None:
     print(f"Published {report.directory} from {len(report.warcs)} WARC file(s):")
     for config, splits in report.counts.items():
         print(f"  {config}: " + ", ".join(f"{s} {n}" for s, n in splits.items()))
+    for line in explain(report.stats):
+        print(f"  {line}")
+    # the same, by name, for scripts (each name explained in README.md, "The publish summary")
     stats = {k.split("/", 1)[1]: v for k, v in sorted(report.stats.items())}
-    print("  " + ", ".join(f"{k} {v}" for k, v in stats.items()))
+    print("  counters: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
     for error in report.errors:
         print(f"  ERROR {error}")
 

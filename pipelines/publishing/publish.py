@@ -59,6 +59,7 @@ from . import target as target_folder
 from .card import write_card
 from .config import DatasetConfig
 from .parquet import DatasetWriter
+from .progress import Progress
 
 logger = logging.getLogger(__name__)
 # Pages per task in pass 2: one article page (trafilatura, ~100x a thread page) per task
@@ -250,6 +251,14 @@ class _Staging:
         self.db.execute("DETACH DATABASE part")
         part.unlink()
 
+    def count_todo_bodies(self) -> int:
+        """The article pages pass 2 reads (one per page and payload: see `todo`)."""
+        return self.db.execute("SELECT count(*) FROM (SELECT 1 FROM todo GROUP BY src, src_offset, url)"
+                               ).fetchone()[0]
+
+    def count_articles(self) -> int:
+        return self.db.execute("SELECT count(DISTINCT key) FROM pages").fetchone()[0]
+
     def count(self, table: str) -> int:
         return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
@@ -289,9 +298,9 @@ class _Feeder:
     few chunks per worker are in flight, so memory stays flat."""
 
     def __init__(self, pool: ProcessPoolExecutor, cfg: DatasetConfig, staging: _Staging,
-                 tally: Tally, chunk_size: int, task: Any) -> None:
+                 tally: Tally, chunk_size: int, task: Any, progress: Progress | None = None) -> None:
         self.pool, self.staging, self.tally, self.chunk_size = pool, staging, tally, chunk_size
-        self.task = task
+        self.task, self.progress = task, progress
         self.limits = (cfg.max_page_bytes, cfg.page_timeout)
         self.max_in_flight = 4 * cfg.n_workers
         self.chunk: list[Any] = []
@@ -324,6 +333,8 @@ class _Feeder:
                 self.staging.add(item)
             else:
                 self.staging.add_body(*item)
+        if self.progress is not None:
+            self.progress.advance(len(results))
 
 
 _Part = tuple[int, Source, int, int | None]  # (source number, source, start, end)
@@ -357,51 +368,81 @@ def _tasks(sources: list[Source], workers: int) -> list[list[_Part]]:
 def _build(build: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
            read_errors: list[WarcReadError]) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     staging = _Staging(build / "staging.sqlite")
+    seen: dict[int, Counter[str]] = {i: Counter() for i in range(len(sources))}  # records by type
+    progress = Progress(cfg.progress_interval)
+    try:
+        with _pool(cfg.n_workers) as pool:
+            _run_steps(pool, build, sources, cfg, staging, tally, read_errors, seen, progress)
+        return _write(build, sources, cfg, staging, tally, read_errors, progress)
+    finally:
+        progress.close()
+
+
+def _run_steps(pool: ProcessPoolExecutor, build: Path, sources: list[Source], cfg: DatasetConfig,
+               staging: _Staging, tally: Tally, read_errors: list[WarcReadError],
+               seen: dict[int, Counter[str]], progress: Progress) -> None:
     limits = (cfg.max_page_bytes, cfg.page_timeout)
     stats = tally.counts
-    seen: dict[int, Counter[str]] = {i: Counter() for i in range(len(sources))}  # records by type
-    with _pool(cfg.n_workers) as pool:
-        # Pass 1: each worker reads a byte range of a file (or several small files) and
-        # analyses each page once, into its own SQLite part; permalink pages are only noted.
-        jobs = [pool.submit(_scan, task, build / f"part-{i:05d}.sqlite", limits)
-                for i, task in enumerate(_tasks(sources, cfg.n_workers))]
-        logger.debug("Extraction workers: pids %s",
-                     ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
-        # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
-        threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
-        for job in jobs:
-            part, part_tally, errors, counted = job.result()
-            part_tally.log()
-            tally.merge(part_tally)
-            read_errors.extend(errors)
-            for i, counts in counted.items():
-                seen[i].update(counts)
-            staging.absorb(part)
-        # Revisits: each read as the page it repeats, from its original's payload (in the
-        # inputs, or in WARC files beside them), analysed like the pages of pass 1.
-        if revisits.pending(staging.db):
-            local = {str(s.path): i for i, s in enumerate(sources)}
-            for path in _revisit_pages(pool, build, sources, cfg, staging, tally):
-                seen[local[path]]["page"] += 1
-        _nothing_in(sources, seen, read_errors)
-        # Pass 2: the articles' bodies (trafilatura), one page per task so the workers share
-        # them evenly; then the permalink pages, which repeat a thread page: only those of a
-        # comment no thread page had (deleted since, or its thread page not in the archive).
-        bodies = _Feeder(pool, cfg, staging, tally, ARTICLE_CHUNK, _bodies)
-        shared = staging.count("todo")
-        for job in staging.todo():
-            bodies.put(job)
-            shared -= 1
-        if shared:  # revisits of article pages: trafilatura once per payload
-            stats["extract/bodies_shared"] = shared
-        permalinks = _Feeder(pool, cfg, staging, tally, PERMALINK_CHUNK, _work)
-        deferred = staging.count("deferred")
-        for cap in staging.unseen_deferred():
-            permalinks.put(cap)
-            deferred -= 1
-        bodies.drain()
-        permalinks.drain()
-        stats["extract/permalinks_skipped"] = deferred
+    # Pass 1: each worker reads a byte range of a file (or several small files) and
+    # analyses each page once, into its own SQLite part; permalink pages are only noted.
+    tasks = _tasks(sources, cfg.n_workers)
+    jobs = [pool.submit(_scan, task, build / f"part-{i:05d}.sqlite", limits)
+            for i, task in enumerate(tasks)]
+    logger.debug("Extraction workers: pids %s",
+                 ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
+    # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
+    threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
+    parts_left = Counter(number for task in tasks for number, *_ in task)
+    progress.step("reading WARC files", sum(_task_bytes(t) for t in tasks), "B",
+                  files=f"0/{len(parts_left)}", records=0, pages=0)
+    for task, job in zip(tasks, jobs, strict=True):
+        part, part_tally, errors, counted = job.result()
+        part_tally.log()
+        tally.merge(part_tally)
+        read_errors.extend(errors)
+        for i, counts in counted.items():
+            seen[i].update(counts)
+        staging.absorb(part)
+        parts_left.subtract(number for number, *_ in task)
+        progress.set(files=f"{sum(1 for left in parts_left.values() if not left)}/{len(parts_left)}")
+        progress.advance(_task_bytes(task), records=sum(map(Counter.total, counted.values())),
+                         pages=part_tally.counts["extract/pages"])
+    # Revisits: each read as the page it repeats, from its original's payload (in the
+    # inputs, or in WARC files beside them), analysed like the pages of pass 1.
+    if revisits.pending(staging.db):
+        local = {str(s.path): i for i, s in enumerate(sources)}
+        for path in _revisit_pages(pool, build, sources, cfg, staging, tally):
+            seen[local[path]]["page"] += 1
+    _nothing_in(sources, seen, read_errors)
+    # Pass 2: the articles' bodies (trafilatura), one page per task so the workers share
+    # them evenly; then the permalink pages, which repeat a thread page: only those of a
+    # comment no thread page had (deleted since, or its thread page not in the archive).
+    bodies = _Feeder(pool, cfg, staging, tally, ARTICLE_CHUNK, _bodies, progress)
+    shared = staging.count("todo")
+    progress.step("article bodies", staging.count_todo_bodies(), " articles")
+    for job in staging.todo():
+        bodies.put(job)
+        shared -= 1
+    if shared:  # revisits of article pages: trafilatura once per payload
+        stats["extract/bodies_shared"] = shared
+    permalinks = _Feeder(pool, cfg, staging, tally, PERMALINK_CHUNK, _work)
+    deferred = staging.count("deferred")
+    for cap in staging.unseen_deferred():
+        permalinks.put(cap)
+        deferred -= 1
+    bodies.drain()
+    permalinks.drain()
+    stats["extract/permalinks_skipped"] = deferred
+
+
+def _task_bytes(task: list[_Part]) -> int:
+    return sum((s.path.stat().st_size if end is None else end) - start for _, s, start, end in task)
+
+
+def _write(build: Path, sources: list[Source], cfg: DatasetConfig, staging: _Staging, tally: Tally,
+           read_errors: list[WarcReadError], progress: Progress,
+           ) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    stats = tally.counts
     read_errors.sort(key=lambda e: (str(e.path), e.offset))
     for err in read_errors:
         stats["extract/warc_errors"] += 1
@@ -412,6 +453,7 @@ def _build(build: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
                                f"{len(sources)} WARC file(s): {_source_names(sources)}")
     crawl_of = crawls([s.path for s in sources])
     writer = DatasetWriter(build, cfg.splits, shard_bytes=cfg.shard_bytes, exports=cfg.exports)
+    progress.step("writing the dataset", staging.count_articles(), " articles", comments=0)
     try:
         for key, pages in staging.articles():
             try:
@@ -427,6 +469,7 @@ def _build(build: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
             if article["text"] is None:
                 stats["extract/articles_without_body"] += 1
             writer.add(key, article, comments)
+            progress.advance(1, comments=len(comments))
         staging.db.close()
         (build / "staging.sqlite").unlink()
         if not stats["extract/articles"]:  # an empty dataset must never replace a good one
