@@ -80,7 +80,8 @@ def write_card(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]]
 
 def card_text(root: Path, cfg: DatasetConfig, counts: dict[str, dict[str, int]],
               summary: dict[str, Any], warcs: list[Path], *, path: str | None = None) -> str:
-    path = path or local_path(cfg)
+    # a card going to the Hub names no folder of this machine: the local copy is `./NAME`
+    path = path or (f"./{Path(local_path(cfg)).name}" if cfg.hub_repo else local_path(cfg))
     profile: Profile | None = summary.get("profile")
     crawls = describe(warcs)
     fetched: list[datetime] = summary.get("fetched") or []
@@ -174,10 +175,14 @@ def _notices(cfg: DatasetConfig) -> list[str]:
 def _loading(cfg: DatasetConfig, path: str, counts: dict[str, dict[str, int]],
              exports: dict[str, dict[str, list[str]]]) -> list[str]:
     split = next(iter(counts["comments"]), cfg.splits[0][0])
-    where = [repr(path)] + ([repr(cfg.hub_repo)] if cfg.hub_repo else [])
+    where = [repr(cfg.hub_repo)] if cfg.hub_repo else []
+    where.append(repr(path))
     out = ["## Loading", "", "```python", "from datasets import load_dataset", ""]
-    for i, name in enumerate(where):
-        out += ["# this folder" if i == 0 else "# the same dataset on the Hugging Face Hub",
+    for name in where:
+        out += ["# this folder" if not cfg.hub_repo else
+                "# from the Hugging Face Hub" if name == repr(cfg.hub_repo) else
+                f"# a local copy (hf download --repo-type dataset {cfg.hub_repo} "
+                f"--local-dir {path})",
                 f"articles = load_dataset({name}, 'articles')  # the default config",
                 f"comments = load_dataset({name}, 'comments')",
                 f"for row in load_dataset({name}, 'comments', split={split!r}, streaming=True):",

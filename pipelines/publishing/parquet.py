@@ -6,6 +6,9 @@ the file's content digest: `train-00000-of-00003-<16 hex>.parquet`. A shard hold
 `shard_bytes` on disk (DATASET_SHARD_SIZE: whole row groups; one row group larger than that
 alone is the only excess). Parquet row groups hold up to ROW_GROUP_ROWS rows or about
 ROW_GROUP_BYTES of Arrow data, whichever comes first: a streaming reader holds one at a time.
+All sequences together hold at most PENDING_BYTES of Arrow data waiting for their row group:
+past that, the fullest writes what it has as a smaller row group (so memory does not grow
+with the number of splits, nor with the input as more of them fill).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ logger = logging.getLogger(__name__)
 BATCH_ROWS = 1000  # Python rows (an article counts its comments too) turned into Arrow at once
 ROW_GROUP_ROWS = 100_000
 ROW_GROUP_BYTES = 32 * 2**20  # of Arrow data: ~8 MB on disk for prose, less for repetitive text
+PENDING_BYTES = 64 * 2**20  # Arrow data waiting in all sequences together
 EXTENSIONS = {"parquet": "parquet", "jsonl": "jsonl.gz"}
 
 
@@ -162,6 +166,10 @@ class ParquetShards(Shards):
         self.sink.close()
         self.writer = self.sink = None
 
+    def write_pending(self) -> None:
+        """What is pending as row groups now (the last one smaller)."""
+        self._drain(final=True)
+
     def finish(self) -> None:
         self._drain(final=True)
         if self.writer is not None:
@@ -201,7 +209,7 @@ class DatasetWriter:
     def __init__(self, root: Path, splits: tuple[tuple[str, float], ...], *,
                  shard_bytes: int = SHARD_BYTES, exports: tuple[str, ...] = ()) -> None:
         self.root, self.splits = root, splits
-        self.shards: dict[tuple[str, str], Shards] = {
+        self.shards: dict[tuple[str, str], ParquetShards] = {
             (c, s): ParquetShards(root / c, s, schema, shard_bytes)
             for c, schema in SCHEMAS.items() for s, _ in splits}
         self.exports: dict[tuple[str, str], list[Shards]] = {key: [] for key in self.shards}
@@ -263,7 +271,13 @@ class DatasetWriter:
             for shards in (self.shards[(config, split)], *self.exports[(config, split)]):
                 shards.write(table)
             rows.clear()
+            self._bound_pending()
         self._weights[(config, split)] = 0
+
+    def _bound_pending(self) -> None:
+        """The fullest sequences write what they hold until all hold <= PENDING_BYTES."""
+        while sum(s.pending_bytes for s in self.shards.values()) > PENDING_BYTES:
+            max(self.shards.values(), key=lambda s: s.pending_bytes).write_pending()
 
     def abort(self) -> None:
         """Give up (disk full, interrupted): close what is open without a word; the files go

@@ -22,7 +22,7 @@ from pipelines.publishing.card import features_yaml
 from pipelines.publishing.config import parse_splits
 from pipelines.publishing.parquet import split_of
 from pipelines.publishing.schema import DOCS, SCHEMAS
-from tests.conftest import CrawlResult, DemoSite, run_crawl
+from tests.conftest import CrawlResult
 from tests.pipelines.publishing.test_publish import ARTICLE, load, publish_cli
 
 
@@ -68,15 +68,7 @@ def warc_with_info(path: Path, info: dict[str, str], pages: list[tuple[str, byte
 
 
 @pytest.fixture(scope="module")
-def crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
-    tmp = tmp_path_factory.mktemp("cardcrawl")
-    result = run_crawl(tmp / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}")
-    assert result.returncode == 0, result.log[-3000:]
-    return result
-
-
-@pytest.fixture(scope="module")
-def two_sites(crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def two_sites(sitemap_crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo crawl and a site of one article from another producer, published together
     with three splits; its card."""
     tmp = tmp_path_factory.mktemp("twosites")
@@ -85,7 +77,7 @@ def two_sites(crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> P
                            "operator": HOSTILE, "isPartOf": "news-2019",
                            "seeds": "http://site.example/ http://site.example/a|b <i>", "seed-count": "12"},
                    [("http://site.example/story", ARTICLE)])
-    proc = publish_cli(*crawl.warcs, other, "-o", tmp / "ds", "--splits",
+    proc = publish_cli(*sitemap_crawl.warcs, other, "-o", tmp / "ds", "--splits",
                        "train=0.5,validation=0.25,test=0.25", cwd=tmp)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return tmp / "ds"
@@ -193,11 +185,11 @@ def test_every_column_is_described_with_its_nulls(two_sites):
     assert "an earlier page" in parents[0][1]
 
 
-def test_warcinfo_reaches_the_card_as_inert_text(two_sites, crawl):
+def test_warcinfo_reaches_the_card_as_inert_text(two_sites, sitemap_crawl):
     text = card_of(two_sites).text
     crawled = section(text, "What was crawled")
     rows = {r[0]: r for r in table(crawled, "| crawl | files |")}
-    m = re.fullmatch(r"(.+-\d{17})-\d{5}-(.+)\.warc\.gz", crawl.warcs[0].name)
+    m = re.fullmatch(r"(.+-\d{17})-\d{5}-(.+)\.warc\.gz", sitemap_crawl.warcs[0].name)
     ours = rows[f"`{m[1]}-{m[2]}`"]  # threadwarc's run: PREFIX-STAMP-HOST
     assert ours[2].startswith("threadwarc/")
     assert ours[3] == "obey"
@@ -245,7 +237,10 @@ def test_settings_fill_license_contact_and_hub_lines(tmp_path, hf_home):
     assert "- Contact: data@lab.example." in card.text
     code = re.search(r"## Loading\n\n```python\n(.*?)```", card.text, re.DOTALL)[1]
     assert "articles = load_dataset('lab/news-threads', 'articles')  # the default config" in code
-    assert f"comments = load_dataset({str((tmp_path / 'ds').resolve())!r}, 'comments')" in code
+    # the card is for the Hub: no folder of this machine in it, a local copy's line instead
+    assert "comments = load_dataset('./ds', 'comments')" in code
+    assert "hf download --repo-type dataset lab/news-threads --local-dir ./ds" in code
+    assert str(tmp_path) not in card.text
     assert "howpublished = {\\url{https://huggingface.co/datasets/lab/news-threads}}," in card.text
     bad = publish_cli(warc, "-o", tmp_path / "ds2", "-s", "DATASET_HUB_REPO=not a repo", cwd=tmp_path)
     assert bad.returncode == 2  # a usage error, before any work

@@ -93,6 +93,7 @@ def test_push_uploads_the_dataset_as_one_commit_tagged_and_loadable(warcs, hub, 
         assert hub.token not in text
     card = (tmp_path / "ds" / "README.md").read_text()
     assert re.search(r"""load_dataset\(["']alice/news["'], ["']comments["']\)""", card)  # the Hub's line
+    assert str(tmp_path) not in card  # no folder of this machine goes public
     code = (
         "import json, datasets\n"
         "d = datasets.load_dataset('alice/news', 'articles')\n"
