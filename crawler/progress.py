@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.signals import fetch_failed, warc_closed
+from pipelines.archiving.atomic import write_text
 from pipelines.archiving.config import WarcConfig
 
 if TYPE_CHECKING:
@@ -352,7 +352,7 @@ class RunReport:
         report = self.report()
         target = self.path("stats.json")
         try:
-            await asyncio.to_thread(_write_atomically, target,
+            await asyncio.to_thread(write_text, target,  # a scheduler reads all of it or nothing
                                     json.dumps(report, indent=2, default=_json_value) + "\n")
         except OSError as exc:
             logger.error("Run stats not written: %s: %s", target, exc.strerror or exc)
@@ -424,13 +424,3 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     return str(value)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """A scheduler reading the file sees the whole of it or nothing."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -16,6 +16,7 @@ import pytest
 
 from demosite.process import spawn
 from tests.hostile import HostileServer, hostile_server
+from tests.warc_utils import Rec, read_records, scrapy_stat
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,6 +113,63 @@ def run_crawl(warc_dir: Path, *args: str, cwd: Path | None = None, timeout: floa
     proc = subprocess.run(crawl_command(warc_dir, *args), capture_output=True, text=True,
                           cwd=cwd or warc_dir.parent, timeout=timeout, env=CRAWL_ENV)
     return CrawlResult(proc.returncode, proc.stderr, warc_dir)
+
+
+@pytest.fixture(scope="session")
+def sitemap_crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlResult]:
+    """The demo site crawled from its sitemap, published at its end into `dataset` beside its
+    WARC_DIR: one crawl for every module that only reads it (checked when the session ends)."""
+    tmp = tmp_path_factory.mktemp("sitemapcrawl")
+    result = run_crawl(tmp / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
+                       "-s", f"DATASET_DIR={tmp / 'dataset'}")
+    assert result.returncode == 0, result.log[-3000:]
+    before = files_of(tmp)
+    yield result
+    assert files_of(tmp) == before, "a test changed the shared crawl's files"
+
+
+def files_of(folder: Path) -> dict[Path, tuple[int, int]]:
+    """Size and mtime of each file below `folder`."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def crawls_at_once(cwd: Path, *commands: list[str], timeout: float = 300) -> tuple[list[int], list[str]]:
+    """Crawls (crawl_command's) run side by side, each to its end: exit codes and logs."""
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=cwd, env=CRAWL_ENV)
+             for cmd in commands]
+    logs = [p.communicate(timeout=timeout)[1] for p in procs]
+    return [p.returncode for p in procs], logs
+
+
+@dataclass
+class Run:
+    """One of several crawls into one WARC_DIR: its result and the WARC files it added."""
+    result: CrawlResult
+    files: list[Path]
+
+    @property
+    def log(self) -> str:
+        return self.result.log
+
+    @property
+    def records(self) -> list[Rec]:
+        return read_records(self.files)
+
+    @property
+    def fetched(self) -> set[str]:
+        """URLs this run received a response for (archived in full or as a revisit)."""
+        return {r.url for r in self.records if r.type in ("response", "revisit") and r.url}
+
+    def stat(self, key: str) -> int:
+        return scrapy_stat(self.log, key) or 0
+
+
+def crawl_folder(warc_dir: Path, *args: str) -> Run:
+    """run_crawl into a WARC_DIR earlier crawls may have filled; it must succeed."""
+    before = set(warc_dir.glob("*.warc.gz"))
+    result = run_crawl(warc_dir, *args)
+    assert result.returncode == 0, result.log[-3000:]
+    return Run(result, sorted(set(warc_dir.glob("*.warc.gz")) - before))
 
 
 @dataclass

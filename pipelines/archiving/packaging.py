@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import functools
 import heapq
 import json
 import logging
@@ -38,6 +39,7 @@ import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,21 +49,23 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
-with warnings.catch_warnings():  # cdxj-indexer imports pyamf, which imports pkg_resources
-    warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-    from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from pipelines.extraction.encodings import read_payload
 
+from .atomic import replacing
 from .dedup import DigestIndex
 from .records import target_uri
 from .sink import OPEN_SUFFIX, describe_os_error
 
 if TYPE_CHECKING:
+    from cdxj_indexer.main import CDXJIndexer
+
     from .config import WarcConfig
 
 logger = logging.getLogger(__name__)
 
-# What cdxj-indexer indexes in a folder (its ALLOWED_EXT); `.open` files are still being written.
-WARC_NAMES = CDXJIndexer.ALLOWED_EXT
+# What cdxj-indexer indexes in a folder (its CDXJIndexer.ALLOWED_EXT, written out so that
+# listing a folder does not import it); `.open` files are still being written.
+WARC_NAMES = (".arc", ".arc.gz", ".warc", ".warc.gz")
 # A record that is not what it should be; OSError: the file could not be read at all.
 _READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, ValueError,
                 OSError)
@@ -75,12 +79,27 @@ _RUN_NAME = re.compile(r"^(?P<run>.+-\d{17})-\d{5}-(?P<host>.+?)\.(?:warc|arc)(?
 _PR_SET_PDEATHSIG = 1
 
 
-class _Indexer(CDXJIndexer):
-    """cdxj-indexer's indexer as its command line runs it. The record types are pinned here:
-    importing py-wacz appends "warcinfo" to CDXJIndexer.DEFAULT_RECORDS for the whole process
-    (and the `application/warc-fields` metadata filter only applies to this exact list)."""
+@functools.cache
+def _cdxj() -> Any:
+    """cdxj_indexer.main, imported at the first index update, not with this module: it costs
+    ~0.2 s (pyamf, pkg_resources, requests, tldextract), and every `scrapy`/`threadwarc` command
+    imports this module when Scrapy lists the commands (warc-repair)."""
+    with warnings.catch_warnings():  # cdxj-indexer imports pyamf, which imports pkg_resources
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        from cdxj_indexer import main
+    return main
 
-    DEFAULT_RECORDS = ("response", "revisit", "resource", "metadata")
+
+@functools.cache
+def _indexer_class() -> type[CDXJIndexer]:
+    class _Indexer(_cdxj().CDXJIndexer):
+        """cdxj-indexer's indexer as its command line runs it. The record types are pinned here:
+        importing py-wacz appends "warcinfo" to CDXJIndexer.DEFAULT_RECORDS for the whole process
+        (and the `application/warc-fields` metadata filter only applies to this exact list)."""
+
+        DEFAULT_RECORDS = ("response", "revisit", "resource", "metadata")
+
+    return _Indexer
 
 
 def not_modified_revisit(line: str) -> bool:
@@ -96,7 +115,7 @@ class _Lines:
     the 304 revisits left out (not_modified_revisit)."""
 
     def __init__(self, out: IO[str]) -> None:
-        self.sorter = SortingWriter(out)
+        self.sorter = _cdxj().SortingWriter(out)
         self.count = 0
         self.not_modified = 0
         self.last = ""
@@ -146,15 +165,6 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a folder be opened
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def warc_files(directory: Path) -> dict[str, Path]:
     """The closed WARC (and ARC) files directly in `directory`, by name."""
     return {p.name: p for p in sorted(directory.iterdir())
@@ -167,7 +177,7 @@ def _index_file(path: Path, lines: _Lines) -> str | None:
     before = lines.count
     try:
         with path.open("rb") as fh:
-            _Indexer(lines, [fh], filename=path.name).process_all()
+            _indexer_class()(lines, [fh], filename=path.name).process_all()
     except _READ_ERRORS as exc:
         end = 0
         if lines.count > before:
@@ -220,28 +230,19 @@ def update_index(directory: Path, index: Path | None = None) -> IndexReport:
 def _merge(index: Path, gone: set[str], added: IO[str]) -> int:
     """The index's lines (minus those of `gone` files) and the new sorted lines, merged into a
     temporary file that then replaces the index; returns the lines written."""
-    part = index.with_name(f".{index.name}.part")  # under the lock: any such file is a leftover
     count = 0
-    try:
-        with contextlib.ExitStack() as stack:
-            out = stack.enter_context(part.open("w", encoding="utf-8", newline="\n"))
-            sources: list[Iterable[str]] = [added]
-            if index.exists():
-                kept = stack.enter_context(index.open(encoding="utf-8", newline="\n"))
-                old: Iterable[str] = (line if line.endswith("\n") else line + "\n" for line in kept
-                                      if not gone or _filename(line) not in gone)
-                sources.append(old)
-            for line in heapq.merge(*sources):
-                out.write(line)
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, index)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
-    _fsync_dir(index.parent)
+    # `.index.cdxj.part`, under the lock: any such file is a leftover
+    with replacing(index) as part, contextlib.ExitStack() as stack:
+        out = stack.enter_context(part.open("w", encoding="utf-8", newline="\n"))
+        sources: list[Iterable[str]] = [added]
+        if index.exists():
+            kept = stack.enter_context(index.open(encoding="utf-8", newline="\n"))
+            old: Iterable[str] = (line if line.endswith("\n") else line + "\n" for line in kept
+                                  if not gone or _filename(line) not in gone)
+            sources.append(old)
+        for line in heapq.merge(*sources):
+            out.write(line)
+            count += 1
     return count
 
 
@@ -286,10 +287,19 @@ def _read_at(path: Path, offset: int, record_id: str) -> tuple[bytes, str | None
             rec = next(iter(ArchiveIterator(fh)))
             if (found := rec.rec_headers.get_header("WARC-Record-ID")) != record_id:
                 raise ValueError(f"{candidate.name}@{offset}: {found} there, not {record_id}")
-            body = rec.content_stream().read(MAX_PAGE_BYTES)
+            body = _headline_bytes(rec, f"{candidate.name}@{offset}")
             http = rec.http_headers
             return body, http.get_header("Content-Type") if http else None, _mime(http)
     raise FileNotFoundError(f"{path} is gone")
+
+
+def _headline_bytes(rec: Any, where: str) -> bytes:
+    """The payload, decoded, as far as MAX_PAGE_BYTES (memory bounded whatever the coding)."""
+    body = read_payload(rec, MAX_PAGE_BYTES + 1)
+    if len(body) > MAX_PAGE_BYTES:
+        logger.info("WACZ pages: %s: headline read from the first %d bytes of a longer page", where,
+                    MAX_PAGE_BYTES)
+    return body[:MAX_PAGE_BYTES]
 
 
 def _timestamp(warc_date: str) -> str:
@@ -360,7 +370,7 @@ def _page(rec: Any, url: str, index: DigestIndex | None) -> dict[str, str] | Non
     if rec.rec_type == "response":
         if not 200 <= status < 300 or _mime(http) not in HTML_TYPES:
             return None
-        body = rec.content_stream().read(MAX_PAGE_BYTES)
+        body = _headline_bytes(rec, rec.rec_headers.get_header("WARC-Target-URI"))
         ctype = http.get_header("Content-Type")
     else:  # a revisit: its payload is its original's
         digest = rec.rec_headers.get_header("WARC-Payload-Digest")
@@ -390,10 +400,9 @@ def write_wacz(files: Sequence[Path], output: Path, pages: Sequence[dict[str, st
                title: str, description: str = "") -> int:
     """`output` (a .wacz) holding `files` and `pages` as pages/pages.jsonl, written whole or not
     at all (a temporary file renamed); returns its size. Raises WaczFailed or OSError."""
-    part = _part(output, os.getpid())
     root = str(Path(__file__).resolve().parents[2])  # the child imports this copy of the module
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-    try:
+    with replacing(output, _part(output, os.getpid())) as part:
         with tempfile.TemporaryDirectory(prefix="threadwarc-wacz-") as scratch:
             pages_file = Path(scratch) / "pages.jsonl"
             with pages_file.open("w", encoding="utf-8", newline="\n") as fh:
@@ -409,14 +418,6 @@ def write_wacz(files: Sequence[Path], output: Path, pages: Sequence[dict[str, st
             said = [line for line in proc.stderr.splitlines() if line.strip()]
             raise WaczFailed(f"wacz create exited {proc.returncode}: "
                              + (" / ".join(said[-3:]) if said else "no message"))
-        with part.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(part, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
-    _fsync_dir(output.parent)
     return output.stat().st_size
 
 
@@ -451,55 +452,68 @@ def _describe(exc: BaseException) -> str:
 def package_run(cfg: WarcConfig, files: Sequence[Path], crawl_log: Path | None) -> dict[str, Any]:
     """A crawl's end: the folder's CDXJ index brought up to date (WARC_CDXJ) and the crawl's
     WARC files packaged (WARC_WACZ). A failure is one ERROR line and `warc/packaging_failed`
-    in the stats returned; the WARC files are only read."""
+    in the stats returned; the WARC files are only read. py-wacz's child process runs while
+    this one indexes (on 2 cores the index costs no wall time: ~0.5 s of the crawl's end)."""
     stats: dict[str, Any] = {}
     if not files:
         return stats
-    if cfg.cdxj:
-        try:
-            report = update_index(cfg.directory, cfg.cdxj_path)
-        except Exception as exc:  # anything: the crawl's WARCs stand, its dataset is published
-            stats["warc/packaging_failed"] = 1
-            logger.error("CDXJ index not written: %s (the WARC files are whole; the next crawl "
-                         "into the folder indexes them)", _describe(exc))
-            logger.debug("CDXJ index failed", exc_info=True)
-        else:
-            for problem in report.unreadable:
-                logger.warning("CDXJ index: %s", problem)
-            logger.info("CDXJ index: %d records of %d WARC file(s) in %.2f s (%d 304 revisits left "
-                        "out: replayed from their originals); %s covers %d records of %d file(s)%s",
-                        report.added_records, len(report.added_files), report.seconds,
-                        report.not_modified, report.path, report.records, report.files,
-                        f" ({len(report.dropped_files)} file(s) gone from the folder dropped: "
-                        f"{', '.join(report.dropped_files[:5])})" if report.dropped_files else "")
-            stats.update({"warc/cdxj_records": report.added_records,
-                          "warc/cdxj_not_modified_left_out": report.not_modified,
-                          "warc/cdxj_seconds": round(report.seconds, 3)})
-    if cfg.wacz:
-        started = time.monotonic()
-        output = cfg.directory / f"{run_name(files)}.wacz"
-        try:
-            _remove_leftovers(cfg.directory)
-            if crawl_log is None:
-                logger.warning("WACZ: no crawl log (THREAD_REPORT_ENABLED is off), so no article "
-                               "page is known: pages/pages.jsonl lists none")
-                pages = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadwarc-wacz") as pool:
+        job: Future[int] | None = None
+        if cfg.wacz:
+            started = time.monotonic()
+            output = cfg.directory / f"{run_name(files)}.wacz"
+            try:
+                _remove_leftovers(cfg.directory)
+                if crawl_log is None:
+                    logger.warning("WACZ: no crawl log (THREAD_REPORT_ENABLED is off), so no article "
+                                   "page is known: pages/pages.jsonl lists none")
+                    pages = []
+                else:
+                    pages = article_pages(files, crawl_log, cfg.index_path if cfg.dedup else None)
+                found = time.monotonic() - started
+                job = pool.submit(write_wacz, files, output, pages, title=run_name(files),
+                                  description=dict(cfg.info).get("description", ""))
+            except Exception as exc:  # anything: the crawl's WARCs stand, its dataset is published
+                _wacz_failed(stats, output, exc)
+                logger.debug("WACZ failed", exc_info=True)
+        if cfg.cdxj:
+            try:
+                report = update_index(cfg.directory, cfg.cdxj_path)
+            except Exception as exc:  # anything: the crawl's WARCs stand, its dataset is published
+                stats["warc/packaging_failed"] = 1
+                logger.error("CDXJ index not written: %s (the WARC files are whole; the next crawl "
+                             "into the folder indexes them)", _describe(exc))
+                logger.debug("CDXJ index failed", exc_info=True)
             else:
-                pages = article_pages(files, crawl_log, cfg.index_path if cfg.dedup else None)
-            found = time.monotonic() - started
-            size = write_wacz(files, output, pages, title=run_name(files),
-                              description=dict(cfg.info).get("description", ""))
-        except Exception as exc:  # anything: the crawl's WARCs stand, its dataset is published
-            stats["warc/packaging_failed"] = 1
-            logger.error("WACZ not written: %s: %s (the WARC files are whole)", output, _describe(exc))
-            logger.debug("WACZ failed", exc_info=True)
-        else:
-            seconds = time.monotonic() - started
-            logger.info("WACZ: %s, %d article page(s), %d WARC file(s), %d bytes in %.2f s (pages "
-                        "%.2f s)", output, len(pages), len(files), size, seconds, found)
-            stats.update({"warc/wacz_pages": len(pages), "warc/wacz_bytes": size,
-                          "warc/wacz_seconds": round(seconds, 3)})
+                for problem in report.unreadable:
+                    logger.warning("CDXJ index: %s", problem)
+                logger.info("CDXJ index: %d records of %d WARC file(s) in %.2f s (%d 304 revisits left "
+                            "out: replayed from their originals); %s covers %d records of %d file(s)%s",
+                            report.added_records, len(report.added_files), report.seconds,
+                            report.not_modified, report.path, report.records, report.files,
+                            f" ({len(report.dropped_files)} file(s) gone from the folder dropped: "
+                            f"{', '.join(report.dropped_files[:5])})" if report.dropped_files else "")
+                stats.update({"warc/cdxj_records": report.added_records,
+                              "warc/cdxj_not_modified_left_out": report.not_modified,
+                              "warc/cdxj_seconds": round(report.seconds, 3)})
+        if job is not None:
+            try:
+                size = job.result()
+            except Exception as exc:
+                _wacz_failed(stats, output, exc)
+                logger.debug("WACZ failed", exc_info=True)
+            else:
+                seconds = time.monotonic() - started
+                logger.info("WACZ: %s, %d article page(s), %d WARC file(s), %d bytes in %.2f s (pages "
+                            "%.2f s)", output, len(pages), len(files), size, seconds, found)
+                stats.update({"warc/wacz_pages": len(pages), "warc/wacz_bytes": size,
+                              "warc/wacz_seconds": round(seconds, 3)})
     return stats
+
+
+def _wacz_failed(stats: dict[str, Any], output: Path, exc: Exception) -> None:
+    stats["warc/packaging_failed"] = 1
+    logger.error("WACZ not written: %s: %s (the WARC files are whole)", output, _describe(exc))
 
 
 # -- the child process that runs py-wacz ----------------------------------------------------------

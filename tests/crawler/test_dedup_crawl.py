@@ -6,8 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,37 +15,16 @@ import pytest
 from pipelines.archiving.config import INDEX_NAME
 from pipelines.archiving.dedup import DigestIndex, read_original
 from pipelines.archiving.records import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
-from tests.conftest import CRAWL_ENV, CrawlResult, DemoSite, crawl_command, run_crawl
+from tests.conftest import DemoSite, Run, crawl_command, crawl_folder, crawls_at_once
 from tests.warc_utils import Rec, read_records, scrapy_stat, tool
-
-
-@dataclass
-class Crawl:
-    result: CrawlResult
-    files: list[Path]  # the WARC files this crawl wrote
-
-    @property
-    def log(self) -> str:
-        return self.result.log
-
-    @property
-    def records(self) -> list[Rec]:
-        return read_records(self.files)
-
-    def stat(self, key: str) -> int:
-        return scrapy_stat(self.log, key) or 0
-
 
 # Every crawl fetches every page it finds, known or not (no revisit schedule: THREAD_REVISIT=0),
 # so what a second crawl saves is this module's doing alone.
 EVERYTHING = ("-s", "THREAD_REVISIT=0")
 
 
-def crawl_into(warc_dir: Path, *args: str) -> Crawl:
-    before = set(warc_dir.glob("*.warc.gz"))
-    result = run_crawl(warc_dir, *EVERYTHING, *args)
-    assert result.returncode == 0, result.log[-3000:]
-    return Crawl(result, sorted(set(warc_dir.glob("*.warc.gz")) - before))
+def crawl_into(warc_dir: Path, *args: str) -> Run:
+    return crawl_folder(warc_dir, *EVERYTHING, *args)
 
 
 def seeds(site: DemoSite) -> str:
@@ -70,7 +47,7 @@ def assert_every_revisit_resolves(records: list[Rec]) -> None:
 
 
 @pytest.fixture(scope="module")
-def folder(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Crawl]:
+def folder(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     """Crawl 1 and 2 with dedup on (the default), then crawl 3 with WARC_DEDUP=0, one folder."""
     warc_dir = tmp_path_factory.mktemp("dedup") / "warc"
     one = crawl_into(warc_dir, "-a", seeds(demo_site))
@@ -212,11 +189,9 @@ def test_the_index_can_be_moved_and_shared_by_two_folders(demo_site, tmp_path):
 
 def test_two_crawls_at_once_share_the_folder_and_its_index(demo_site, tmp_path):
     warc_dir = tmp_path / "warc"
-    procs = [subprocess.Popen(crawl_command(warc_dir, *EVERYTHING, "-a", seeds(demo_site)),
-                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=CRAWL_ENV)
-             for _ in range(2)]
-    logs = [p.communicate(timeout=300)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
+    cmd = crawl_command(warc_dir, *EVERYTHING, "-a", seeds(demo_site))
+    codes, logs = crawls_at_once(tmp_path, cmd, cmd)
+    assert codes == [0, 0], logs[0][-2000:] + logs[1][-2000:]
     warned = [line for log in logs for line in log.splitlines()
               if "dedup index" in line.lower() and "WARNING" in line]
     assert not warned, warned

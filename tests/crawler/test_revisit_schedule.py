@@ -22,38 +22,17 @@ import pytest
 
 from demosite import build_site, serve
 from demosite.content import grown
-from tests.conftest import CRAWL_ENV, CrawlResult, crawl_command, run_crawl
-from tests.warc_utils import read_records, scrapy_stat
+from tests.conftest import CRAWL_ENV, Run, crawl_command, crawl_folder, crawls_at_once, run_crawl
+from tests.warc_utils import scrapy_stat
 
 STATE = "threadwarc-state.sqlite3"
 GROWN = (0, 2)  # the articles whose threads gain comments between run 2 and run 3
 LATE = 60  # comments each of them gains
 
 
-@dataclass
-class Run:
-    result: CrawlResult
-    warcs: list[Path]  # the WARC files this run wrote
-
-    @property
-    def log(self) -> str:
-        return self.result.log
-
-    def stat(self, key: str) -> int:
-        return scrapy_stat(self.log, key) or 0
-
-    @property
-    def fetched(self) -> set[str]:
-        """URLs this run received a response for (archived in full or as a revisit)."""
-        return {r.url for r in read_records(self.warcs) if r.type in ("response", "revisit") and r.url}
-
-
 def crawl(warc_dir: Path, seeds: list[str], *settings: str) -> Run:
-    before = set(warc_dir.glob("*.warc.gz"))
     args = [a for s in settings for a in ("-s", s)]
-    result = run_crawl(warc_dir, "-a", f"start_urls={','.join(seeds)}", *args)
-    assert result.returncode == 0, result.log[-3000:]
-    return Run(result, sorted(set(warc_dir.glob("*.warc.gz")) - before))
+    return crawl_folder(warc_dir, "-a", f"start_urls={','.join(seeds)}", *args)
 
 
 def thread_urls(truth: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
@@ -194,15 +173,14 @@ def test_two_crawls_share_one_state(tmp_path):
     state = tmp_path / "shared.sqlite3"
     seeds = ",".join(server.truth["seeds"].values())
     try:
-        procs = [subprocess.Popen(
+        codes, logs = crawls_at_once(tmp_path, *(
             crawl_command(tmp_path / f"warc{i}", "-a", f"start_urls={seeds}",
-                          "-s", f"THREAD_STATE={state}", "-s", "THREAD_STATE_FLUSH_SECONDS=0.05"),
-            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=CRAWL_ENV) for i in range(2)]
-        logs = [p.communicate(timeout=120)[1] for p in procs]
+                          "-s", f"THREAD_STATE={state}", "-s", "THREAD_STATE_FLUSH_SECONDS=0.05")
+            for i in range(2)), timeout=120)
         truth = server.truth
     finally:
         server.stop()
-    assert [p.returncode for p in procs] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
+    assert codes == [0, 0], logs[0][-2000:] + logs[1][-2000:]
     for log in logs:
         assert "not written yet" not in log
         assert scrapy_stat(log, "thread/state_write_errors") == 0

@@ -1,6 +1,6 @@
 """Every producer's WARCs publish: wget's and warcio's capture of the demo site, the same pages
 as ARC, as WARC/0.17 to 1.1, as `resource` records, gzipped whole and packed in a WACZ, and
-warcio's own sample files (tests/data/producers/SOURCES.md)."""
+files like those of warcio's own test suite, built here (`samples`)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,6 @@ from tests.pipelines.publishing.test_publish import load
 from tests.warc_utils import BIN, read_records
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = ROOT / "tests" / "data" / "producers" / "warcio"
-# what warcio's samples hold: example.com's page (and IANA's), whose text is this
-EXAMPLE_TEXT = "illustrative examples in documents."  # in each of its 2014-2017 wordings
-IANA_TEXT = "The global coordination of the DNS Root, IP addressing,"
 
 
 def publish_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -275,7 +271,8 @@ def test_a_wacz_publishes_given_or_found_in_a_folder(capture_warc, chosen, tmp_p
     assert {r["warc_file"] for r in got} == {"capture.warc.gz"}
 
 
-def test_unpacked_inputs_publish_the_same_bytes_whatever_the_workers(wget_warcs, capture_warc, tmp_path):
+def test_unpacked_inputs_publish_the_same_bytes_whatever_the_workers(wget_warcs, capture_warc, samples,
+                                                                     tmp_path):
     """Determinism holds for what is unpacked first: a whole-gzip file, a WACZ, the samples."""
     whole = tmp_path / "in" / "whole.warc.gz"
     whole.parent.mkdir()
@@ -286,7 +283,7 @@ def test_unpacked_inputs_publish_the_same_bytes_whatever_the_workers(wget_warcs,
     files = {}
     for workers in ("1", "2"):
         out = tmp_path / f"ds{workers}"
-        proc = subprocess.run([sys.executable, "-m", "crawler", "publish", str(tmp_path / "in"), str(SAMPLES),
+        proc = subprocess.run([sys.executable, "-m", "crawler", "publish", str(tmp_path / "in"), str(samples),
                                "-o", str(out), "--workers", workers], capture_output=True, text=True,
                               cwd=ROOT, env=CRAWL_ENV, timeout=600)
         assert proc.returncode == 0, proc.stderr[-3000:]
@@ -297,11 +294,123 @@ def test_unpacked_inputs_publish_the_same_bytes_whatever_the_workers(wget_warcs,
     assert any(p.suffix == ".parquet" for p in files["1"])
 
 
-def test_warcio_samples_are_read_with_their_pages(tmp_path):
-    """warcio's own test files: ARC, ARC gzipped, WARC/1.0 with a revisit, a chunked body, a
-    resource record, a file gzipped whole; each page read and decoded."""
+# Other producers' files of a front page, built here the way they write them (warcio's own test
+# suite ships such files; the repository keeps none): ARC v1, plain and gzipped per record; a
+# Webrecorder-style WARC/1.0 with a gzip body, its request and a revisit, plain and gzipped as
+# one stream; a `Transfer-Encoding: chunked` body stored as received (WARC/0.18); the page as a
+# `resource` record (WARC/0.17, gzipped per record).
+FRONT_URL, CHUNKED_URL = "http://example.com/", "http://www.example.org/"
+FRONT_TEXT = "kept only to be archived by other tools."
+CHUNKED_TEXT = "The registry of names, numbers and protocol parameters"
+FRONT = (b"<!doctype html>\n<html>\n<head>\n    <title>Example Front Page</title>\n"
+         b"    <meta charset=\"utf-8\" />\n</head>\n<body>\n<div>\n    <h1>Example Front Page</h1>\n"
+         b"    <p>This page is kept only to be archived by other tools. It links to\n"
+         b"    the registry and says nothing else.</p>\n"
+         b"    <p><a href=\"http://www.example.org/\">The registry</a></p>\n</div>\n</body>\n</html>\n")
+SECTIONS = ("Names", "Numbers", "Protocols", "Meetings", "Reports", "About")
+
+
+def registry_page() -> bytes:
+    """A front page of link lists, large enough to come in several chunks."""
+    parts = ["<!doctype html>\n<html>\n<head>\n\t<title>Example Registry</title>\n"
+             "\t<meta charset=\"utf-8\" />\n</head>\n<body>\n<header><h1>Example Registry</h1>\n"
+             "<p>The registry of names, numbers and protocol parameters,\n"
+             "\tkept for the examples of other documents.</p></header>\n"]
+    for s in SECTIONS:
+        links = "".join(f"\t<li><a href=\"/{s.lower()}/{i}\">{s} list {i}</a></li>\n" for i in range(30))
+        parts.append(f"<section>\n<h2>{s}</h2>\n<ul>\n{links}</ul>\n</section>\n")
+    parts.append("<footer><p>Example Registry, kept by nobody.</p></footer>\n</body>\n</html>\n")
+    return "".join(parts).encode()
+
+
+def chunked(body: bytes) -> bytes:
+    """The body as a server sends it chunked: sizes in hex, some zero-padded as some servers pad them."""
+    out, i, sizes = [], 0, [0x1c37, 0x800, 0x1234]
+    while i < len(body):
+        chunk = body[i:i + sizes[len(out) % len(sizes)]]
+        size = f"{len(chunk):06x}" if len(out) % 2 == 0 else f"{len(chunk):x}"
+        out.append(size.encode() + b"\r\n" + chunk + b"\r\n")
+        i += len(chunk)
+    return b"".join(out) + b"0\r\n\r\n"
+
+
+def record_id(n: int) -> str:
+    return f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>"
+
+
+def fixed(n: int, date: str) -> dict[str, str]:
+    """Record id and date fixed, so the samples are the same bytes every run."""
+    return {"WARC-Record-ID": record_id(n), "WARC-Date": date}
+
+
+def webrecorder_warc(path: Path) -> None:
+    """WARC/1.0: warcinfo, the page gzipped as sent, its request, then a revisit of it (the
+    uri-agnostic profile Webrecorder wrote) with its HTTP header and no body."""
+    body = gzip.compress(FRONT, mtime=0)
+    head = [("Content-Encoding", "gzip"), ("Content-Type", "text/html"), ("Content-Length", str(len(body))),
+            ("Connection", "close")]
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=False, warc_version="1.0")
+        info = w.create_warcinfo_record(path.name, {"software": "a recorder",
+                                                    "format": "WARC File Format 1.0"})
+        info.rec_headers.replace_header("WARC-Record-ID", record_id(1))
+        info.rec_headers.replace_header("WARC-Date", "2017-03-06T04:03:53Z")
+        w.write_record(info)
+        resp = w.create_warc_record(FRONT_URL, "response", payload=io.BytesIO(body), length=len(body),
+                                    http_headers=StatusAndHeaders("200 OK", head, protocol="HTTP/1.1"),
+                                    warc_headers_dict=fixed(2, "2017-03-06T04:02:06Z"))
+        w.write_record(resp)
+        req = StatusAndHeaders("GET / HTTP/1.0", [("Host", "example.com"), ("Accept-Encoding", "gzip")],
+                               is_http_request=True)
+        w.write_record(w.create_warc_record(FRONT_URL, "request", payload=io.BytesIO(b""), length=0,
+                                            http_headers=req, warc_headers_dict={
+                                                **fixed(3, "2017-03-06T04:02:06Z"),
+                                                "WARC-Concurrent-To": record_id(2)}))
+        digest = resp.rec_headers.get_header("WARC-Payload-Digest")
+        rev = w.create_revisit_record(FRONT_URL, digest, FRONT_URL, "2017-03-06T04:02:06Z",
+                                      http_headers=StatusAndHeaders("200 OK", head, protocol="HTTP/1.1"),
+                                      warc_headers_dict=fixed(4, "2017-03-06T04:03:48Z"))
+        rev.rec_headers.replace_header(
+            "WARC-Profile", "http://netpreserve.org/warc/1.0/revisit/uri-agnostic-identical-payload-digest")
+        w.write_record(rev)
+
+
+def front_response() -> tuple[str, str, bytes, bytes]:
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(FRONT)}\r\n\r\n"
+    return FRONT_URL, "2014-02-16T05:02:21Z", head.encode(), FRONT
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of the files above, one page each (the revisit: a second capture of it)."""
+    folder = tmp_path_factory.mktemp("samples")
+    write_arc(folder / "front.arc", [front_response()])
+    write_arc(folder / "front.arc.gz", [front_response()])
+    webrecorder_warc(folder / "front-1.0.warc")
+    # the same records gzipped as one stream: warcio reads no further than its first record
+    (folder / "front-1.0-whole.warc.gz").write_bytes(gzip.compress((folder / "front-1.0.warc").read_bytes(),
+                                                                   mtime=0))
+    body = chunked(registry_page())
+    head = [("Content-Type", "text/html; charset=UTF-8"), ("Transfer-Encoding", "chunked")]
+    http = StatusAndHeaders("200 OK", head, protocol="HTTP/1.1")
+    with (folder / "chunked-0.18.warc").open("wb") as fh:
+        w = WARCWriter(fh, gzip=False, warc_version="0.18")
+        w.write_record(w.create_warc_record(CHUNKED_URL, "response", payload=io.BytesIO(body),
+                                            length=len(body), http_headers=http,
+                                            warc_headers_dict=fixed(5, "2017-03-06T16:54:09Z")))
+    with (folder / "resource-0.17.warc.gz").open("wb") as fh:
+        w = WARCWriter(fh, gzip=True, warc_version="0.17")
+        w.write_record(w.create_warc_record(FRONT_URL, "resource", payload=io.BytesIO(FRONT),
+                                            length=len(FRONT), warc_content_type="text/html; charset=utf-8",
+                                            warc_headers_dict=fixed(6, "2017-04-29T01:30:30Z")))
+    return folder
+
+
+def test_other_producers_samples_are_read_with_their_pages(samples, tmp_path):
+    """ARC, ARC gzipped, WARC/1.0 with a revisit, a chunked body (WARC/0.18), a resource record
+    (WARC/0.17), a file gzipped whole; each page read and decoded."""
     errors: list = []
-    sources = unpack(sorted(SAMPLES.iterdir()), tmp_path, errors)
+    sources = unpack(sorted(samples.iterdir()), tmp_path, errors)
     assert not errors
     pages = {}
     for source in sources:
@@ -313,32 +422,33 @@ def test_warcio_samples_are_read_with_their_pages(tmp_path):
     by_file: dict[str, list[str]] = {}
     for (name, _), (url, html) in sorted(pages.items()):
         by_file.setdefault(name, []).append(url)
-        assert (IANA_TEXT if "iana" in url else EXAMPLE_TEXT) in " ".join(html.split()), (name, url)
+        assert (CHUNKED_TEXT if url == CHUNKED_URL else FRONT_TEXT) in " ".join(html.split()), (name, url)
     assert by_file == {
-        "example-bad-non-chunked.warc.gz": ["http://example.com/"],
-        "example-iana.org-chunked.warc": ["http://www.iana.org/"],
-        "example-resource.warc.gz": ["http://example.com/"],
-        "example.arc": ["http://example.com/"],
-        "example.arc.gz": ["http://example.com/"],
-        "example.warc": ["http://example.com/"],  # and its revisit, resolved in a publish
+        "chunked-0.18.warc": [CHUNKED_URL],
+        "front-1.0-whole.warc.gz": [FRONT_URL],
+        "front-1.0.warc": [FRONT_URL],  # and its revisit, resolved in a publish
+        "front.arc": [FRONT_URL],
+        "front.arc.gz": [FRONT_URL],
+        "resource-0.17.warc.gz": [FRONT_URL],
     }
-    chunked = next(html for (name, _), (_, html) in pages.items() if "iana" in name)
-    assert not re.search(r"(?m)^[0-9a-f]{1,6}\r?$", chunked)  # no chunk sizes in the text
+    registry = next(html for (name, _), (_, html) in pages.items() if "chunked" in name)
+    assert not re.search(r"(?m)^[0-9a-f]{1,6}\r?$", registry)  # no chunk sizes in the text
+    assert registry.count("<li>") == 30 * len(SECTIONS)  # every chunk, whole
 
 
-def test_warcio_samples_publish_beside_an_article(capture_warc, chosen, tmp_path):
+def test_other_producers_samples_publish_beside_an_article(samples, capture_warc, chosen, tmp_path):
     """Published with the demo capture: every sample page is read (they are site front
     pages, so not articles), the revisits resolved, nothing broken."""
-    proc = publish_cli(SAMPLES, capture_warc, "-o", tmp_path / "ds", cwd=tmp_path)
+    proc = publish_cli(samples, capture_warc, "-o", tmp_path / "ds", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "warc_errors" not in proc.stdout
-    # 3 demo pages; example.com in 6 files (2 of them as a response and its revisit); IANA
+    # 3 demo pages; the front page in 5 files (2 of them as a response and its revisit); the registry
     assert "captures 11," in proc.stdout, proc.stdout
     assert re.search(r"\brevisits 2\b", proc.stdout), proc.stdout
     # the 6 front pages (a revisit shares its original's reading), each named
     assert "pages_not_articles 6," in proc.stdout, proc.stdout
-    assert "Not an article: http://www.iana.org/ (" in proc.stderr
-    assert proc.stderr.count("Not an article: http://example.com/ (") == 5
+    assert f"Not an article: {CHUNKED_URL} (" in proc.stderr
+    assert proc.stderr.count(f"Not an article: {FRONT_URL} (") == 5
     assert_articles(tmp_path / "ds", chosen)
 
 

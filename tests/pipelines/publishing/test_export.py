@@ -20,26 +20,19 @@ import pytest
 
 from pipelines.publishing.export import thread_json
 from pipelines.publishing.schema import ARTICLES_SCHEMA, SCHEMAS
-from tests.conftest import CrawlResult, DemoSite, run_crawl
+from tests.conftest import CrawlResult
 from tests.pipelines.publishing.test_card import warc_with_info
 from tests.pipelines.publishing.test_publish import ARTICLE, load, publish_cli
 
 
 @pytest.fixture(scope="module")
-def crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
-    tmp = tmp_path_factory.mktemp("exportcrawl")
-    result = run_crawl(tmp / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}")
-    assert result.returncode == 0, result.log[-3000:]
-    return result
-
-
-@pytest.fixture(scope="module")
-def published(crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def published(sitemap_crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("exports")
     runs = {"plain": (), "exports": ("--export", "jsonl", "--export", "threads"),
             "again": ("--export", "jsonl"), "small": ("--export", "jsonl", "--shard-size", "8kB")}
     for name, extra in runs.items():
-        proc = publish_cli(*crawl.warcs, "-o", tmp / name, "--splits", "train=0.5,test=0.5", *extra, cwd=tmp)
+        proc = publish_cli(*sitemap_crawl.warcs, "-o", tmp / name, "--splits", "train=0.5,test=0.5", *extra,
+                           cwd=tmp)
         assert proc.returncode == 0, proc.stderr[-2000:]
     return {name: tmp / name for name in runs}
 

@@ -18,7 +18,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.conftest import CrawlResult, DemoSite, run_crawl
+from tests.conftest import CrawlResult
 
 WGET_REJECT = r"/(user|calendar|search|comment/reply|node/add|filter)(/|\?|$)|[?&](sort|destination)="
 
@@ -47,32 +47,23 @@ def load(dataset_dir: Path, config: str, hf_home: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
-    tmp = tmp_path_factory.mktemp("pubcrawl")
-    result = run_crawl(tmp / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
-                       "-s", f"DATASET_DIR={tmp / 'dataset'}")
-    assert result.returncode == 0, result.log[-3000:]
-    return result
-
-
-@pytest.fixture(scope="module")
-def articles(crawl: CrawlResult, hf_home: Path) -> dict[str, dict]:
-    rows = load(crawl.warc_dir.parent / "dataset", "articles", hf_home)
+def articles(sitemap_crawl: CrawlResult, hf_home: Path) -> dict[str, dict]:
+    rows = load(sitemap_crawl.warc_dir.parent / "dataset", "articles", hf_home)
     return {r["canonical_url"]: r for r in rows}
 
 
 @pytest.fixture(scope="module")
-def comments(crawl: CrawlResult, hf_home: Path) -> list[dict]:
-    return load(crawl.warc_dir.parent / "dataset", "comments", hf_home)
+def comments(sitemap_crawl: CrawlResult, hf_home: Path) -> list[dict]:
+    return load(sitemap_crawl.warc_dir.parent / "dataset", "comments", hf_home)
 
 
 def utc_iso(value: str) -> str:
     return datetime.fromisoformat(value).astimezone(timezone.utc).isoformat()
 
 
-def test_crawl_publishes_when_it_ends(crawl):
-    assert "Published " in crawl.log
-    card = (crawl.warc_dir.parent / "dataset" / "README.md").read_text()
+def test_crawl_publishes_when_it_ends(sitemap_crawl):
+    assert "Published " in sitemap_crawl.log
+    card = (sitemap_crawl.warc_dir.parent / "dataset" / "README.md").read_text()
     assert "config_name: articles" in card
     assert "config_name: comments" in card
     assert "default: true" in card
@@ -130,11 +121,11 @@ def test_threads_never_straddle_splits(articles, comments):
         ]
 
 
-def test_rows_point_at_their_warc_record(crawl, comments):
+def test_rows_point_at_their_warc_record(sitemap_crawl, comments):
     from warcio.archiveiterator import ArchiveIterator
 
     row = next(c for c in comments if c["page"] == 1)
-    with (crawl.warc_dir / row["warc_file"]).open("rb") as fh:
+    with (sitemap_crawl.warc_dir / row["warc_file"]).open("rb") as fh:
         fh.seek(row["warc_offset"])
         rec = next(iter(ArchiveIterator(fh)))
         assert rec.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
@@ -149,9 +140,9 @@ def test_legacy_charset_is_decoded(demo_site, articles):
     assert truth["body_text"].split("\n")[0] in a["text"]
 
 
-def test_publishing_twice_gives_identical_files(crawl, tmp_path):
+def test_publishing_twice_gives_identical_files(sitemap_crawl, tmp_path):
     for out in ("one", "two"):
-        proc = publish_cli(crawl.warc_dir, "-o", tmp_path / out, cwd=tmp_path)
+        proc = publish_cli(sitemap_crawl.warc_dir, "-o", tmp_path / out, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr[-2000:]
     files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
     assert any(re.fullmatch(r"articles/train-00000-of-00001-[0-9a-f]{16}\.parquet", str(f)) for f in files)
@@ -161,12 +152,12 @@ def test_publishing_twice_gives_identical_files(crawl, tmp_path):
         assert one == two, rel
 
 
-def test_two_datasets_in_folders_of_one_name_load_their_own_rows(crawl, tmp_path, hf_home):
+def test_two_datasets_in_folders_of_one_name_load_their_own_rows(sitemap_crawl, tmp_path, hf_home):
     """`datasets` keys a local dataset's cache on the folder's name, the card's file paths and
     its split sizes, not on the files: with fixed shard names, a dataset of the same shape in a
     folder of the same name (the next scheduled run's republish, which only moves `last_seen`)
     loaded the rows cached for the first one."""
-    [warc] = sorted(crawl.warc_dir.glob("*.warc.gz"))
+    [warc] = sorted(sitemap_crawl.warc_dir.glob("*.warc.gz"))
     other = tmp_path / "b" / warc.name.replace("-00001-", "-00009-")  # same length, same rows
     other.parent.mkdir()
     other.write_bytes(warc.read_bytes())
@@ -179,7 +170,7 @@ def test_two_datasets_in_folders_of_one_name_load_their_own_rows(crawl, tmp_path
     assert {r["warc_file"] for r in second} == {other.name}
 
 
-def test_wget_warc_publishes_the_same_comments(demo_site, crawl, comments, tmp_path, hf_home):
+def test_wget_warc_publishes_the_same_comments(demo_site, sitemap_crawl, comments, tmp_path, hf_home):
     proc = subprocess.run(
         ["wget", "--recursive", "--level=inf", "--no-verbose", "--delete-after",
          "--no-host-directories", f"--reject-regex={WGET_REJECT}",
@@ -213,8 +204,8 @@ ARTICLE = (b"<html lang='en'><head><title>A quiet story</title></head><body><art
            + b"</article></body></html>")
 
 
-def test_truncated_warc_keeps_the_records_before_the_cut(crawl, tmp_path):
-    source = crawl.warcs[0].read_bytes()
+def test_truncated_warc_keeps_the_records_before_the_cut(sitemap_crawl, tmp_path):
+    source = sitemap_crawl.warcs[0].read_bytes()
     cut = tmp_path / "cut.warc.gz"
     cut.write_bytes(source[: len(source) * 2 // 3])
     proc = publish_cli(cut, "-o", tmp_path / "ds", cwd=tmp_path)
@@ -224,9 +215,9 @@ def test_truncated_warc_keeps_the_records_before_the_cut(crawl, tmp_path):
     assert any((tmp_path / "ds" / "comments").glob("*.parquet"))
 
 
-def test_non_warc_and_empty_inputs_leave_the_dataset_alone(crawl, tmp_path):
+def test_non_warc_and_empty_inputs_leave_the_dataset_alone(sitemap_crawl, tmp_path):
     good = tmp_path / "ds"
-    assert publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
+    assert publish_cli(sitemap_crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
     (tmp_path / "empty").mkdir()
     proc = publish_cli(tmp_path / "empty", "-o", good, cwd=tmp_path)
@@ -296,14 +287,14 @@ def _wait_gone(pids: list[int], timeout: float) -> list[int]:
     (signal.SIGTERM, False, 143),  # timeout(1), docker stop, systemd: the parent only
     (signal.SIGKILL, False, -signal.SIGKILL),  # the OOM killer, kill -9
 ], ids=["ctrl-c", "sigterm", "sigkill"])
-def test_interrupted_publish_leaves_the_old_dataset_and_no_process(crawl, tmp_path, sig, group, code):
+def test_interrupted_publish_leaves_the_old_dataset_and_no_process(sitemap_crawl, tmp_path, sig, group, code):
     good = tmp_path / "ds"
-    assert publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
+    assert publish_cli(sitemap_crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
     slow = tmp_path / "slow.warc.gz"
     write_warc(slow, [("http://site.example/slow", "text/html", SLOW_PAGE)])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "publish", str(crawl.warc_dir), str(slow), "-o", str(good),
+        [sys.executable, "-m", "crawler", "publish", str(sitemap_crawl.warc_dir), str(slow), "-o", str(good),
          "--workers", "1", "-s", "DATASET_PAGE_TIMEOUT=120", "-L", "DEBUG"],
         stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
     workers: list[int] = []
@@ -324,7 +315,7 @@ def test_interrupted_publish_leaves_the_old_dataset_and_no_process(crawl, tmp_pa
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".ds.tmp")]
     if sig == signal.SIGKILL:
         assert leftovers  # nothing could clean up; the next publish does
-        again = publish_cli(crawl.warc_dir, "-o", good, cwd=tmp_path)
+        again = publish_cli(sitemap_crawl.warc_dir, "-o", good, cwd=tmp_path)
         assert again.returncode == 0, again.stderr[-2000:]
         assert "left by a publish that did not finish" in again.stderr
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.tmp")]
@@ -335,11 +326,11 @@ def test_interrupted_publish_leaves_the_old_dataset_and_no_process(crawl, tmp_pa
         assert "Traceback" not in err
 
 
-def test_publish_never_replaces_a_folder_that_is_not_a_dataset(crawl, tmp_path):
+def test_publish_never_replaces_a_folder_that_is_not_a_dataset(sitemap_crawl, tmp_path):
     precious = tmp_path / "home"
     precious.mkdir()
     (precious / "thesis.tex").write_text("years of work")
-    proc = publish_cli(crawl.warc_dir, "-o", precious, cwd=tmp_path)
+    proc = publish_cli(sitemap_crawl.warc_dir, "-o", precious, cwd=tmp_path)
     assert proc.returncode == 1
     assert "holds files threadwarc did not write (thesis.tex)" in proc.stderr
     assert (precious / "thesis.tex").read_text() == "years of work"

@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.publishing.parquet import ROW_GROUP_ROWS, DatasetWriter
 from pipelines.publishing.schema import SCHEMAS
-from tests.conftest import CrawlResult, DemoSite, run_crawl
+from tests.conftest import CrawlResult
 from tests.pipelines.publishing.test_publish import load, publish_cli
 
 LIMIT = 30_000
@@ -25,21 +25,14 @@ SHARD = re.compile(r"(?P<split>train|validation|test)-(?P<i>\d{5})-of-(?P<n>\d{5
 
 
 @pytest.fixture(scope="module")
-def crawl(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
-    tmp = tmp_path_factory.mktemp("shardcrawl")
-    result = run_crawl(tmp / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}")
-    assert result.returncode == 0, result.log[-3000:]
-    return result
-
-
-@pytest.fixture(scope="module")
-def published(crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def published(sitemap_crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The crawl published whole (500 MB shards: one per split) and in 30 kB shards."""
     tmp = tmp_path_factory.mktemp("shards")
     out = {}
     for name, extra in (("whole", ()), ("small", ("--shard-size", "30kB"))):
         out[name] = tmp / name
-        proc = publish_cli(*crawl.warcs, "-o", out[name], "--splits", "train=0.5,test=0.5", *extra, cwd=tmp)
+        proc = publish_cli(*sitemap_crawl.warcs, "-o", out[name], "--splits", "train=0.5,test=0.5", *extra,
+                           cwd=tmp)
         assert proc.returncode == 0, proc.stderr[-2000:]
     return out
 
@@ -116,8 +109,8 @@ def test_the_card_lists_every_shard(published):
 
 
 @pytest.mark.parametrize("bad", ["lots", "-5MB", "0", "12XB"])
-def test_a_bad_shard_size_is_a_usage_error(crawl, tmp_path, bad):
-    proc = publish_cli(*crawl.warcs, "-o", tmp_path / "ds", f"--shard-size={bad}", cwd=tmp_path)
+def test_a_bad_shard_size_is_a_usage_error(sitemap_crawl, tmp_path, bad):
+    proc = publish_cli(*sitemap_crawl.warcs, "-o", tmp_path / "ds", f"--shard-size={bad}", cwd=tmp_path)
     assert proc.returncode == 2
     assert "DATASET_SHARD_SIZE must be a size in bytes > 0" in proc.stderr
     assert "Traceback" not in proc.stderr
