@@ -676,8 +676,13 @@ def _worker_init(parent: int) -> None:
 def _mp_context() -> multiprocessing.context.BaseContext:
     """Fork when this process has no other thread (the `publish` command): workers start at
     once with trafilatura already imported. Spawn otherwise (publishing at the end of a crawl
-    runs in a thread beside the reactor, and forking a threaded process can deadlock)."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    runs in a thread beside the reactor, and forking a threaded process can deadlock). fsspec's
+    idle IO thread (any datatrove DataFolder starts it) does not count: fsspec resets it in a
+    forked child."""
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and t.name != "fsspecIO"]
+    if (threading.current_thread() is threading.main_thread() and not others
+            and "fork" in multiprocessing.get_all_start_methods()):
         import trafilatura  # noqa: F401  - imported once here, inherited by every worker
 
         return multiprocessing.get_context("fork")

@@ -1,0 +1,487 @@
+"""publish.py's steps on Hugging Face datatrove's executors (DATASET_ENGINE=datatrove).
+
+Step 1, `Scan`: one datatrove task per byte range of a WARC file (or several small files),
+publish.py's `_tasks`: each page read and analysed once (`_scan`), into a SQLite part whose
+pages are tagged with a bucket, a hash of their article key (BUCKETS buckets, whatever the
+number of tasks or workers).
+Between the steps, in this process: what needs every part (revisits matched to their originals,
+permalink pages no thread page had) is resolved on the parts' small index tables; those pages
+are analysed by `Analyse` tasks on the same executor, into more parts.
+Step 2, `Assemble`: one task per bucket: its pages from every part (in the order the pool
+engine stages them), the article bodies (trafilatura), each article assembled; rows pickled
+into the bucket's output, sorted by article key.
+Then the buckets' rows are merged by key into one DatasetWriter: the same rows in the same
+order as the pool engine writes them, so the same bytes whatever the workers and tasks.
+
+datatrove's `logging_dir` (completions, per-task logs and stats) is inside the build folder and
+removed with it; its loguru output goes to the task log files and to our log at DEBUG.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import logging
+import os
+import pickle
+import shutil
+import sqlite3
+import threading
+import time
+import traceback
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from datatrove.executor.local import LocalPipelineExecutor
+from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.logging import setup_default_logger
+from loguru import logger as trove_logger
+
+from pipelines.extraction import revisits
+from pipelines.extraction.assemble import assemble
+from pipelines.extraction.crawls import Crawl, crawls
+from pipelines.extraction.pages import PageResult, Tally
+from pipelines.extraction.warc import Capture, Source, WarcReadError
+
+from .config import DatasetConfig
+from .parquet import DatasetWriter
+from .publish import (
+    NothingToPublish,
+    _bodies,
+    _index_range,
+    _nothing_in,
+    _pool,
+    _preload,
+    _revisit_pages,
+    _revisited,
+    _scan,
+    _source_names,
+    _Staging,
+    _tasks,
+    _work,
+)
+
+logger = logging.getLogger(__name__)
+BUCKETS = 16  # step 2's tasks: article keys hashed into this many, whatever the workers
+PAGES_PER_TASK = 64  # revisit and permalink pages analysed by one task
+_Counts = dict[str, dict[str, int]]
+
+
+def bucket_of(key: str) -> int:
+    """A stable hash (not Python's salted `hash`): the same bucket in every process."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % BUCKETS
+
+
+def build(build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
+          read_errors: list[WarcReadError]) -> tuple[_Counts, dict[str, Any]]:
+    """publish.py's `_build` on datatrove: the same arguments, results and dataset bytes."""
+    work = build_dir / ".datatrove"  # logging_dir and parts: in the build folder, never swapped in
+    work.mkdir()
+    try:
+        with _loguru_to_logging():
+            return _run(work, build_dir, sources, cfg, tally, read_errors)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(work: Path, build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
+         read_errors: list[WarcReadError]) -> tuple[_Counts, dict[str, Any]]:
+    limits = (cfg.max_page_bytes, cfg.page_timeout)
+    stats = tally.counts
+    tasks = _tasks(sources, cfg.n_workers)
+    logger.info("datatrove: step 1 (read and analyse) as %d task(s) on %d worker(s), step 2 "
+                "(bodies and assembly) as %d bucket task(s)", len(tasks), cfg.n_workers, BUCKETS)
+    _execute(Scan(tasks, limits, str(work / "scan")), work / "logs-scan", len(tasks), cfg)
+    seen: dict[int, Counter[str]] = {i: Counter() for i in range(len(sources))}  # records by type
+    parts: list[Path] = []
+    for rank in range(len(tasks)):
+        part = work / "scan" / f"part-{rank:05d}.sqlite"
+        part_tally, errors, counted = _load(part.with_suffix(".result"))
+        part_tally.log()
+        tally.merge(part_tally)
+        read_errors.extend(errors)
+        for i, counts in counted.items():
+            seen[i].update(counts)
+        parts.append(part)
+    # What needs every part: the parts' index tables gathered (no page data), in task order
+    index = _Staging(work / "index.sqlite")
+    for part in parts:
+        _absorb_index(index, part)
+    if revisits.pending(index.db):
+        local = {str(s.path): i for i, s in enumerate(sources)}
+        found = _Jobs(work / "revisits")
+        for path in _revisit_pages(_Dispatch(found), build_dir, sources, cfg, index, tally):
+            seen[local[path]]["page"] += 1
+        parts += _analyse(work, found, _revisited, limits, cfg, tally, index)
+    _nothing_in(sources, seen, read_errors)
+    deferred = index.count("deferred")
+    unseen = _Jobs(work / "permalinks")
+    for cap in index.unseen_deferred():
+        unseen.put(cap)
+        deferred -= 1
+    parts += _analyse(work, unseen, _work, limits, cfg, tally, index)
+    stats["extract/permalinks_skipped"] = deferred
+    index.db.close()
+    read_errors.sort(key=lambda e: (str(e.path), e.offset))
+    for err in read_errors:
+        stats["extract/warc_errors"] += 1
+        logger.error("%s; %s", err, "the records before and after it are published" if err.resumed
+                     else "the records before it are published")
+    if not stats["extract/captures"]:
+        raise NothingToPublish(f"no HTML page (response, resource or revisit record) in "
+                               f"{len(sources)} WARC file(s): {_source_names(sources)}")
+    crawl_of = crawls([s.path for s in sources])
+    out = work / "buckets"
+    _execute(Assemble([str(p) for p in parts], str(out), limits, crawl_of), work / "logs-assemble",
+             BUCKETS, cfg, preload=True)
+    shared = 0
+    for b in range(BUCKETS):
+        bucket_tally, bucket_shared = _load(out / f"bucket-{b:03d}.result")
+        bucket_tally.log()
+        tally.merge(bucket_tally)
+        shared += bucket_shared
+    if shared:  # revisits of article pages: trafilatura once per payload
+        stats["extract/bodies_shared"] = shared
+    return _write(build_dir, out, cfg, stats, sources, crawl_of)
+
+
+def _write(build_dir: Path, out: Path, cfg: DatasetConfig, stats: Counter[str], sources: list[Source],
+           crawl_of: dict[str, Crawl]) -> tuple[_Counts, dict[str, Any]]:
+    """The buckets' rows merged by article key: the pool engine's order, one writer."""
+    writer = DatasetWriter(build_dir, cfg.splits, shard_bytes=cfg.shard_bytes, exports=cfg.exports)
+    dbs = [sqlite3.connect(out / f"bucket-{b:03d}.sqlite") for b in range(BUCKETS)]
+    try:
+        rows = heapq.merge(*(db.execute("SELECT key, pages, data, error FROM rows ORDER BY rowid")
+                             for db in dbs), key=lambda row: row[0])
+        for key, n_pages, data, error in rows:
+            if error is not None:
+                stats["extract/articles_failed"] += 1
+                logger.warning("Could not assemble article %s from %d page(s)\n%s", key, n_pages,
+                               error.rstrip())
+                continue
+            article, comments = pickle.loads(data)
+            stats["extract/articles"] += 1
+            stats["extract/comments"] += len(comments)
+            stats[f"extract/comments_status/{article['comments_status']}"] += 1
+            if article["text"] is None:
+                stats["extract/articles_without_body"] += 1
+            writer.add(key, article, comments)
+        if not stats["extract/articles"]:  # an empty dataset must never replace a good one
+            raise NothingToPublish(
+                f"no article in {stats['extract/captures']} HTML page(s) of {len(sources)} WARC "
+                f"file(s): {_source_names(sources)} ({stats['extract/pages_not_articles']} not "
+                f"articles, {stats['extract/pages_failed']} failed)")
+        counts = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        for db in dbs:
+            db.close()
+    named = sorted(set(crawl_of.values()), key=lambda c: c.rank)
+    return counts, {**writer.summary(), "crawls": [c.id for c in named]}
+
+
+class Scan(PipelineStep):
+    """Step 1: task `rank` reads its byte range(s) and analyses each page once (publish.py's
+    `_scan`), into `part-{rank}.sqlite` with each page's bucket noted."""
+
+    name, type = "scan WARC ranges", "threadwarc"
+
+    def __init__(self, tasks: list[Any], limits: tuple[int, float], folder: str) -> None:
+        super().__init__()
+        self.tasks, self.limits, self.folder = tasks, limits, folder
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
+        part = Path(self.folder) / f"part-{rank:05d}.sqlite"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        part.unlink(missing_ok=True)  # a task run again (its worker killed) starts afresh
+        _, tally, errors, counted = _scan(self.tasks[rank], part, self.limits)
+        _tag_buckets(part)
+        self.stat_update("records", value=sum(sum(c.values()) for c in counted.values()))
+        _save(part.with_suffix(".result"), (tally, errors, counted))
+        return data
+
+
+class Analyse(PipelineStep):
+    """Pages found between the steps (revisits, permalink pages), analysed by the pool
+    engine's worker function `task`, a slice of them per task, into a part each."""
+
+    name, type = "analyse pages", "threadwarc"
+
+    def __init__(self, folder: str, task: Callable[..., tuple[list[PageResult], Tally]],
+                 limits: tuple[int, float]) -> None:
+        super().__init__()
+        self.folder, self.task, self.limits = folder, task, limits
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
+        folder = Path(self.folder)
+        part = folder / f"part-{rank:05d}.sqlite"
+        part.unlink(missing_ok=True)
+        results, tally = self.task(_load(folder / f"jobs-{rank:05d}.pickle"), self.limits)
+        staging = _Staging(part)
+        for result in results:
+            staging.add(result)
+        staging.db.commit()
+        staging.db.close()
+        _tag_buckets(part)
+        self.stat_update("pages", value=len(results))
+        _save(part.with_suffix(".result"), tally)
+        return data
+
+
+class Assemble(PipelineStep):
+    """Step 2: bucket `rank`'s pages gathered from every part, in the parts' order; the bodies
+    of its article pages (trafilatura); each article assembled; rows sorted by key."""
+
+    name, type = "bodies and assembly", "threadwarc"
+
+    def __init__(self, parts: list[str], folder: str, limits: tuple[int, float],
+                 crawl_of: dict[str, Crawl]) -> None:
+        super().__init__()
+        self.parts, self.folder, self.limits, self.crawl_of = parts, folder, limits, crawl_of
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
+        folder = Path(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f"staging-{rank:03d}.sqlite"
+        out = folder / f"bucket-{rank:03d}.sqlite"
+        for path in (staged, out):
+            path.unlink(missing_ok=True)
+        staging = _Staging(staged)
+        for part in self.parts:
+            _gather(staging, Path(part), rank)
+        tally = Tally()
+        shared = staging.count("todo")
+        for job in staging.todo():
+            found, job_tally = _bodies([job], self.limits)
+            tally.merge(job_tally)
+            for cap, fields in found:
+                staging.add_body(cap, fields)
+            shared -= 1
+        db = sqlite3.connect(out)
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                         "CREATE TABLE rows (key TEXT, pages INTEGER, data BLOB, error TEXT);")
+        n = 0
+        for key, pages in staging.articles():
+            try:
+                row = (key, len(pages), pickle.dumps(assemble(key, pages, self.crawl_of), protocol=5), None)
+            except Exception:  # noqa: BLE001 - one article: named by the merge, the rest go on
+                row = (key, len(pages), None, traceback.format_exc())
+            db.execute("INSERT INTO rows VALUES (?, ?, ?, ?)", row)
+            n += 1
+        db.commit()
+        db.close()
+        staging.db.close()
+        staged.unlink()
+        self.stat_update("articles", value=n)
+        _save(out.with_suffix(".result"), (tally, shared))
+        return data
+
+
+def _tag_buckets(part: Path) -> None:
+    """Each page's bucket, and its body job's (the page's): step 2 selects by them."""
+    db = sqlite3.connect(part)
+    db.create_function("bucket", 1, bucket_of, deterministic=True)
+    db.executescript(
+        "CREATE TABLE pages_bucket (rid INTEGER PRIMARY KEY, b INTEGER);"
+        "INSERT INTO pages_bucket SELECT rowid, bucket(key) FROM pages;"
+        "CREATE INDEX pages_b ON pages_bucket (b);"
+        "CREATE INDEX pages_at ON pages (path, offset);"
+        "CREATE TABLE todo_bucket (rid INTEGER PRIMARY KEY, b INTEGER);"
+        "INSERT INTO todo_bucket SELECT t.rowid, bucket(p.key) FROM todo t"
+        " JOIN pages p ON p.path = t.path AND p.offset = t.offset;"
+        "CREATE INDEX todo_b ON todo_bucket (b);")
+    db.commit()
+    db.close()
+
+
+def _gather(staging: _Staging, part: Path, bucket: int) -> None:
+    """One part's pages and body jobs of this bucket, appended in the part's order."""
+    staging.db.commit()  # no ATTACH inside a transaction
+    staging.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+    for table in ("pages", "todo"):
+        staging.db.execute(f"INSERT INTO {table} SELECT t.* FROM part.{table} t JOIN part.{table}_bucket x"
+                           f" ON x.rid = t.rowid WHERE x.b = ? ORDER BY t.rowid", (bucket,))
+    staging.db.commit()
+    staging.db.execute("DETACH DATABASE part")
+
+
+def _absorb_index(index: _Staging, part: Path) -> None:
+    """A part's records (for revisits), permalink pages set aside and comment permalinks seen:
+    small rows, no page data."""
+    index.db.commit()
+    index.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+    for table in ("deferred", "records"):
+        index.db.execute(f"INSERT INTO {table} SELECT * FROM part.{table} ORDER BY rowid")
+    index.db.execute("INSERT OR IGNORE INTO seen SELECT * FROM part.seen")
+    index.db.commit()
+    index.db.execute("DETACH DATABASE part")
+
+
+class _Jobs:
+    """Pages for `Analyse` tasks, written to disk PAGES_PER_TASK at a time as they are found
+    (memory does not grow with their number); task `rank` reads file `rank`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.chunk, self.tasks = folder, [], 0
+
+    def put(self, cap: Capture) -> None:
+        self.chunk.append(cap)
+        if len(self.chunk) >= PAGES_PER_TASK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.chunk:
+            self.folder.mkdir(exist_ok=True)
+            _save(self.folder / f"jobs-{self.tasks:05d}.pickle", self.chunk)
+            self.chunk, self.tasks = [], self.tasks + 1
+
+
+class _Dispatch:
+    """What publish.py's `_revisit_pages` hands its pool: the revisits' pages (`_revisited`)
+    are kept, in order, for `Analyse` tasks; the index of files beside the inputs is read here."""
+
+    def __init__(self, jobs: _Jobs) -> None:
+        self.jobs = jobs
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        if fn is _revisited:
+            for cap in args[0]:
+                self.jobs.put(cap)
+            done.set_result(([], Tally()))
+        else:
+            assert fn is _index_range, fn  # the only other task it submits
+            done.set_result(fn(*args))
+        return done
+
+
+def _analyse(work: Path, jobs: _Jobs, task: Callable[..., Any], limits: tuple[int, float],
+             cfg: DatasetConfig, tally: Tally, index: _Staging) -> list[Path]:
+    """The pages in `jobs` analysed by `Analyse` tasks; their comments' permalinks noted as
+    seen. Returns their parts, in order."""
+    jobs.flush()
+    if not jobs.tasks:
+        return []
+    folder = jobs.folder
+    _execute(Analyse(str(folder), task, limits), work / f"logs-{folder.name}", jobs.tasks, cfg)
+    parts = []
+    for rank in range(jobs.tasks):
+        part = folder / f"part-{rank:05d}.sqlite"
+        part_tally: Tally = _load(part.with_suffix(".result"))
+        part_tally.log()
+        tally.merge(part_tally)
+        index.db.commit()
+        index.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+        index.db.execute("INSERT OR IGNORE INTO seen SELECT * FROM part.seen")
+        index.db.commit()
+        index.db.execute("DETACH DATABASE part")
+        parts.append(part)
+    return parts
+
+
+class Executor(LocalPipelineExecutor):
+    """datatrove's local executor (its ranks, `logging_dir`, per-task logs and stats, completion
+    markers, `skip_completed`), running the ranks on publish.py's process pool: a worker killed
+    breaks that pool at once (BrokenProcessPool), where datatrove's `multiprocess` Pool would
+    wait forever for the rank the dead worker held. The unfinished ranks are then run once more,
+    the completed ones skipped, as datatrove reruns a job; a second death fails the publish."""
+
+    def __init__(self, *args: Any, preload: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.preload = preload
+
+    def run(self) -> None:
+        for attempt in (1, 2):
+            ranks = self.get_incomplete_ranks(range(self.tasks))
+            try:
+                self._run_ranks(ranks)
+                break
+            except BrokenProcessPool as exc:
+                if attempt == 2:
+                    raise
+                logger.warning("A datatrove worker died (%s); running its unfinished task(s) again",
+                               exc)
+        if left := self.get_incomplete_ranks(range(self.tasks)):
+            raise RuntimeError(f"datatrove tasks {left} did not complete")
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1) -> Any:
+        """datatrove's, its stderr lines (a failed task's traceback too: the publish reports
+        the failure) to our log at DEBUG; all of them are in the task's log file as well."""
+        with contextlib.redirect_stderr(_DebugLines()):
+            return super()._run_for_rank(rank, local_rank, node_rank)
+
+    def _run_ranks(self, ranks: list[int]) -> None:
+        if not ranks:
+            return
+        if self.workers == 1 and threading.current_thread() is threading.main_thread():
+            for rank in ranks:  # in this process (SIGALRM page timeouts need the main thread)
+                self._run_for_rank(rank, 1)
+            return
+        with _pool(min(self.workers, len(ranks))) as pool:
+            jobs = [pool.submit(self._run_for_rank, rank, 1) for rank in ranks]
+            logger.debug("datatrove workers: pids %s",
+                         ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
+            if self.preload:  # pyarrow imports pandas (~0.5 s) for the writer: while workers work
+                threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
+            for job in jobs:
+                job.result()
+
+
+def _execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfig, *,
+             preload: bool = False) -> None:
+    # local_rank 1 (not 0) in _run_ranks: a task's loguru logs go to its file in logging_dir,
+    # only errors to stderr
+    started = time.perf_counter()
+    Executor([step], tasks=tasks, workers=min(cfg.n_workers, tasks), logging_dir=str(logging_dir),
+             skip_completed=True, preload=preload).run()
+    logger.debug("datatrove: %s: %d task(s) in %.2f s", step.name, tasks, time.perf_counter() - started)
+
+
+class _DebugLines:
+    """A stream for datatrove's task logger: each line to our log at DEBUG."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logger.debug("datatrove: %s", text.rstrip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _to_logging(message: Any) -> None:
+    record = message.record
+    logger.debug("datatrove: %s", record["message"])
+
+
+def _route_loguru() -> None:
+    trove_logger.remove()
+    trove_logger.add(_to_logging, level="DEBUG", format="{message}")
+
+
+@contextlib.contextmanager
+def _loguru_to_logging() -> Iterator[None]:
+    """datatrove's loguru lines in this process to our log at DEBUG; its default back after."""
+    _route_loguru()
+    try:
+        yield
+    finally:
+        setup_default_logger()
+
+
+def _save(path: Path, obj: Any) -> None:
+    """Written whole, then renamed: a task killed midway leaves no result that looks done."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(pickle.dumps(obj, protocol=5))
+    tmp.rename(path)
+
+
+def _load(path: Path) -> Any:
+    return pickle.loads(path.read_bytes())
