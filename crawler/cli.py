@@ -37,7 +37,7 @@ DISTRIBUTION = "threadwarc"
 DEPENDENCIES = ("scrapy", "warcio", "trafilatura", "pyarrow", "datasets", "huggingface-hub",
                 "cdxj-indexer", "wacz")
 # The listing's order: a crawl's life, then the rest by name
-WORKFLOW = ("crawl", "publish", "demo", "warc-repair")
+WORKFLOW = ("crawl", "seed", "publish", "demo", "warc-repair")
 OUR_PACKAGES = ("crawler.", "pipelines.")
 HELP_FLAGS, VERSION_FLAGS = {"-h", "--help"}, {"-V", "--version"}
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")  # named in errors (logging knows more)
@@ -107,6 +107,8 @@ Crawl (the spider is `thread`):
   -a seeds=FILE               seeds from a file, one URL per line
   -s WARC_DIR=DIR             where the WARC files go (default: {settings.get("WARC_DIR") or "none"})
   -s DATASET_DIR=DIR          publish a dataset there once the crawl ends
+  -s REDIS_URL=redis://H:P/D  one crawl shared by every process given the same
+                              Redis (`seed` adds seeds to it while it runs)
   -s NAME=VALUE               any other setting (README.md, crawler/settings.py)
 
   {prog} crawl thread -a start_urls=https://news.example/ -s WARC_DIR=warc/news

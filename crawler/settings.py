@@ -126,6 +126,17 @@ DATASET_PROGRESS_INTERVAL = 30  # a progress bar on a terminal, else a line ever
 
 LOG_LEVEL = "INFO"
 
+# A crawl shared by any number of processes on any machines through one Redis server
+# (crawler/frontier.py; scrapy-redis's settings): -s REDIS_URL=redis://host:6379/0. Its keys
+# start with REDIS_CRAWL (default: the spider's name). A worker closes once the whole crawl has
+# been drained this many seconds (0: never, it waits for `threadwarc seed`); a worker silent for
+# REDIS_WORKER_TIMEOUT seconds is dead, and the requests it held are fetched by another.
+ADDONS = {"crawler.frontier.RedisFrontierAddon": 0}
+REDIS_URL = ""
+REDIS_CRAWL = ""
+MAX_IDLE_TIME_BEFORE_CLOSE = 10
+REDIS_WORKER_TIMEOUT = 30
+
 # Page requisites (crawler/requisites.py): the stylesheets, scripts, images, icons and fonts
 # that article and thread pages load (and their stylesheets' url()s), fetched once per crawl so
 # that replay shows the page styled; on the crawl's sites, their registrable domains and the

@@ -11,11 +11,14 @@ code  meaning
       request), the WARC writer failed (disk full, ...), the CDXJ index or the WACZ at the
       end could not be written, or the end-of-crawl publish failed
 2     not started: a usage, seed or configuration error (seeds file missing or unreadable,
-      no seeds, every seed malformed, a bad setting, an unknown spider); no request was made
+      no seeds, every seed malformed, a bad setting, an unknown spider, the Redis server of
+      REDIS_URL unreachable); no request was made
 3     nothing archived (no response at all) or every seed failed (unreachable, an HTTP
-      error, or none of an HTML page, a feed or a sitemap)
+      error, or none of an HTML page, a feed or a sitemap). A worker of a crawl shared
+      through Redis that got no request to fetch is not a failure: 0
 4     ended early: stopped before its end (Ctrl-C or SIGTERM: `shutdown`; a CLOSESPIDER_*
-      limit; any finish reason but `finished`); what it archived is whole and valid
+      limit; Redis lost mid-crawl: `redis_lost`; any finish reason but `finished`); what it
+      archived is whole and valid
 ====  =======================================================================================
 
 When several apply, the lowest non-zero code wins (1, then 3, then 4). The last line of the
@@ -66,7 +69,11 @@ def outcome(stats: dict[str, Any]) -> tuple[int, str]:
     if stats.get("dataset/not_pushed"):
         return ARCHIVE_FAILED, ("the dataset was published locally, not pushed to the Hub (see the "
                                 "error above)")
-    if not stats.get("downloader/response_count"):
+    if (reason := stats.get("finish_reason")) == "redis_lost":
+        return ENDED_EARLY, ("Redis was lost mid-crawl; the archive holds what was fetched, and a "
+                             "restart resumes from the shared queue")
+    if not stats.get("downloader/response_count") and not (stats.get("redis/worker")
+                                                             and reason == "finished"):
         return NOTHING_ARCHIVED, "nothing archived: not one response was received"
     seeds = stats.get("thread/seeds", 0)
     failed = stats.get("thread/seeds_failed", 0) + stats.get("thread/seeds_unusable", 0)
@@ -74,7 +81,7 @@ def outcome(stats: dict[str, Any]) -> tuple[int, str]:
         return NOTHING_ARCHIVED, (f"every seed failed ({stats.get('thread/seeds_failed', 0)} "
                                   f"unreachable or an HTTP error, {stats.get('thread/seeds_unusable', 0)}"
                                   " none of an HTML page, a feed or a sitemap)")
-    if (reason := stats.get("finish_reason")) != "finished":
+    if reason != "finished":
         return ENDED_EARLY, f"stopped before its end ({reason}); the archive holds what was fetched"
     return FINISHED, "finished"
 
@@ -138,6 +145,8 @@ Settings (-s NAME=VALUE), the main ones:
   -s JOBDIR=DIR               stop (Ctrl-C) and resume the crawl later
   -s CLOSESPIDER_TIMEOUT=N    stop after N seconds
   -s CLOSESPIDER_PAGECOUNT=N  stop after N pages
+  -s REDIS_URL=redis://H:P/D  share the crawl with every process started
+                              with the same REDIS_URL (bench/out/README-redis.md)
 All of them: README.md and crawler/settings.py.
 """
 EPILOG = ("Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())
@@ -169,6 +178,12 @@ class Command(CommandMixin, ScrapyCrawl):
         if problem := warc_dir_problem(self.settings) or dataset_dir_problem(self.settings):
             logger.error("Not crawling: %s", problem)
             self.exitcode = ARCHIVE_FAILED
+            return
+        from crawler.frontier import redis_problem  # redis is imported only with REDIS_URL
+
+        if problem := redis_problem(self.settings):
+            logger.error("Not crawling: %s", problem)
+            self.exitcode = NOT_STARTED
             return
         try:
             crawler = self._create_crawler(args[0])

@@ -95,9 +95,13 @@ class ThreadSpider(Spider):
 
     name = "thread"
 
-    def __init__(self, start_urls: str | None = None, seeds: str | None = None, **kwargs: Any):
+    def __init__(self, start_urls: str | None = None, seeds: str | None = None, *,
+                 seedless: bool = False, **kwargs: Any):
+        """`seedless`: a worker of a crawl shared through Redis (crawler/frontier.py) may start
+        with no seed of its own: it takes the crawl's queued requests and pushed seeds."""
         super().__init__(**kwargs)
-        self.seed_urls = read_seeds(start_urls, seeds, self.logger)
+        self.seed_urls = [] if seedless and not (start_urls or seeds) else read_seeds(start_urls, seeds,
+                                                                                    self.logger)
         self.hosts = {urlsplit(u).hostname for u in self.seed_urls}
         self.allowed_domains = sorted(h for h in self.hosts if h)
         self.max_thread_pages = 500
@@ -119,19 +123,22 @@ class ThreadSpider(Spider):
         self.crawl_state: ThreadState | None = None
         self._flusher: LoopingCall | None = None
         # Page requisites (crawler/requisites.py): None when WARC_PAGE_REQUISITES is off.
+        self._requisite_patterns: list[str] = list(DEFAULT_HOSTS)
         self.requisite_hosts: HostRule | None = HostRule(self.hosts, DEFAULT_HOSTS)
         self._requisites: set[str] = set()  # requested in this crawl (at most _SKIPPED_KEPT)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        if crawler.settings.get("REDIS_URL"):
+            kwargs.setdefault("seedless", True)
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider.max_thread_pages = s.getint("THREAD_MAX_THREAD_PAGES", spider.max_thread_pages)
         spider.max_index_pages = s.getint("THREAD_MAX_INDEX_PAGES", spider.max_index_pages)
         spider.discovery_depth = s.getint("THREAD_DISCOVERY_DEPTH", spider.discovery_depth)
         if s.getbool("WARC_PAGE_REQUISITES", True):
-            spider.requisite_hosts = HostRule(spider.hosts, s.getlist("WARC_PAGE_REQUISITES_HOSTS",
-                                                                      list(DEFAULT_HOSTS)))
+            spider._requisite_patterns = s.getlist("WARC_PAGE_REQUISITES_HOSTS", list(DEFAULT_HOSTS))
+            spider.requisite_hosts = HostRule(spider.hosts, spider._requisite_patterns)
         else:
             spider.requisite_hosts = None
         try:
@@ -148,8 +155,33 @@ class ThreadSpider(Spider):
     async def start(self) -> AsyncIterator[Any]:
         self.crawler.stats.set_value("thread/seeds", len(self.seed_urls))
         for url in self.seed_urls:
-            yield Request(url, callback=self.parse_seed, errback=self.seed_failed,
-                          meta={_SEED: url, _DEPTH: 0})
+            yield self._seed(url)
+
+    def _seed(self, url: str) -> Request:
+        return Request(url, callback=self.parse_seed, errback=self.seed_failed, meta={_SEED: url, _DEPTH: 0})
+
+    # -- a crawl shared through Redis (crawler/frontier.py) -------------------------------------
+
+    def seed_request(self, url: str) -> Request:
+        """A seed pushed to the shared crawl (`threadwarc seed`): crawled as one given here."""
+        self.crawler.stats.inc_value("thread/seeds")
+        self._found.setdefault(url, Counter())
+        self.widen_scope([urlsplit(url).hostname or ""])
+        return self._seed(url)
+
+    def in_scope(self, url: str) -> bool:
+        return self._in_scope(url)
+
+    def widen_scope(self, hosts: Iterable[str]) -> None:
+        """The shared crawl's scope: the hosts of every seed of every worker."""
+        if not (new := {h for h in hosts if h} - self.hosts):
+            return
+        self.hosts |= new
+        self.allowed_domains = sorted(h for h in self.hosts if h)  # Scrapy's offsite filter re-reads it
+        self._scope.clear()
+        if self.requisite_hosts is not None:
+            self.requisite_hosts = HostRule(self.hosts, self._requisite_patterns)
+        self.logger.info("Crawl scope widened to %s", ", ".join(sorted(new)))
 
     # -- callbacks ---------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ class WarcConfig:
     cdxj: bool = True  # at the end of each crawl: the folder's CDXJ index brought up to date
     cdxj_name: str = CDXJ_NAME  # a file name in `directory` (pywb resolves its WARCs from there)
     wacz: bool = True  # at the end of each crawl: its WARC files packaged as one WACZ
+    # the crawling process: with the hostname in each file's name, so that processes sharing a
+    # crawl (and a folder) never pick the same name
+    pid: int = field(default_factory=os.getpid)
+    # a crawl shared through Redis (crawler/frontier.py): its payload digests are shared too
+    redis_url: str = ""
+    redis_digests: str = ""  # the hash's key, `<crawl>:digests`
 
     @property
     def index_path(self) -> Path:
@@ -73,7 +80,9 @@ class WarcConfig:
         if safe_name_part(cdxj_name, "") != cdxj_name or not cdxj_name.endswith(".cdxj"):
             raise ValueError(f"WARC_CDXJ_FILE must be a file name ending in .cdxj (letters, digits, "
                              f"'.', '_', '-'), in WARC_DIR: got {cdxj_name!r}")
+        redis_url = str(s.get("REDIS_URL") or "")
+        digests = f"{s.get('REDIS_CRAWL') or 'thread'}:digests" if redis_url else ""
         return cls(Path(directory).expanduser(), size, prefix, level, info=fields,
                    dedup=s.getbool("WARC_DEDUP", True), dedup_index=index,
                    cdxj=s.getbool("WARC_CDXJ", True), cdxj_name=cdxj_name,
-                   wacz=s.getbool("WARC_WACZ", True))
+                   wacz=s.getbool("WARC_WACZ", True), redis_url=redis_url, redis_digests=digests)

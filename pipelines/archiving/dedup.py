@@ -13,11 +13,18 @@ revisit names. Two crawls may share the index: SQLite's locks and a busy timeout
 both archive at once keeps the first original (`ON CONFLICT DO NOTHING`), the other's full
 record is merely a second copy. The crawl process reads it for conditional requests: one
 indexed SELECT per request, never a write.
+
+A crawl shared through Redis (crawler/frontier.py) shares its payloads too (`SharedDigests`, the
+hash `<crawl>:digests`, written at the same flushes): a payload any process archived is written
+as a revisit by the others, naming the original's record (URI, date, record id), wherever its
+file is. The `urls` table, and with it conditional requests, stays local: answering a 304 needs
+the original's bytes, so only originals in this folder's WARC files are revalidated.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sqlite3
 import time
@@ -77,21 +84,79 @@ class Validators:
     original: Original
 
 
+class SharedIndexError(Exception):
+    """The shared digests (Redis) could not be read or written."""
+
+
+class SharedDigests:
+    """Payload digest -> the record that holds it, for every process of a crawl shared through
+    Redis: one hash, the first original of a payload kept (HSETNX) unless it is replaced.
+    `origin` names this writer's folder (host and index folder): an original from elsewhere
+    is trusted to be there (it cannot be looked at), one from here is looked for on disk."""
+
+    def __init__(self, url: str, key: str, origin: str) -> None:
+        import redis  # only in a shared crawl
+
+        self._errors = (redis.RedisError,)
+        self._redis = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        self.key, self.origin = key, origin
+        self._pending: dict[str, tuple[str, bool]] = {}
+
+    def original(self, digest: str) -> tuple[Original, bool] | None:
+        """The original and whether it is in this folder."""
+        try:
+            raw = self._redis.hget(self.key, digest)
+        except self._errors as exc:
+            raise SharedIndexError(f"Redis {self.key}: {exc}") from exc
+        if raw is None:
+            return None
+        try:
+            fields = json.loads(raw)
+            original = Original(digest, *fields[:6])
+            return original, fields[6] == self.origin
+        except (ValueError, TypeError, IndexError):
+            logger.warning("Shared digest %s in %s is not an original's record: ignored", digest, self.key)
+            return None
+
+    def add(self, original: Original, *, replace: bool) -> None:
+        value = json.dumps([original.uri, original.date, original.record_id, original.file,
+                            original.offset, original.length, self.origin])
+        self._pending[original.digest] = (value, replace)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                for digest, (value, replace) in self._pending.items():
+                    (pipe.hset if replace else pipe.hsetnx)(self.key, digest, value)
+                pipe.execute()
+        except self._errors as exc:
+            raise SharedIndexError(f"Redis {self.key}: {exc}") from exc
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._redis.close()
+
+
 class DigestIndex:
     """One connection to the index. `writer()` in the WARC writer process; `reader()` in the
-    crawl (query only)."""
+    crawl (query only). `shared`: the crawl's digests in Redis, looked up after this folder's."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, shared: SharedDigests | None = None) -> None:
         self.path = path
         self.folder = path.parent
         self._conn = conn
+        self.shared = shared
+        self._elsewhere: set[str] = set()  # digests whose original is in another folder (shared)
         self._originals: dict[str, tuple[Original, bool]] = {}  # not committed yet: (row, replace)
         self._urls: dict[str, tuple[str, str, str | None, str | None]] = {}
         self._flushed = time.monotonic()
         self._present: set[str] = set()  # files seen on disk (a file is not expected to come back)
 
     @classmethod
-    def writer(cls, path: Path, busy_timeout: float = 60.0) -> DigestIndex:
+    def writer(cls, path: Path, busy_timeout: float = 60.0, shared: SharedDigests | None = None
+               ) -> DigestIndex:
         """Creates the index (and its folder) if needed; raises sqlite3.Error or OSError."""
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
@@ -102,7 +167,7 @@ class DigestIndex:
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn)
+        return cls(path, conn, shared)
 
     @classmethod
     def reader(cls, path: Path, busy_timeout: float = 1.0) -> DigestIndex | None:
@@ -119,6 +184,8 @@ class DigestIndex:
 
     def close(self) -> None:
         self._conn.close()
+        if self.shared is not None:
+            self.shared.close()
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -127,7 +194,14 @@ class DigestIndex:
         if (pending := self._originals.get(digest)) is not None:
             return pending[0]
         row = self._conn.execute(_SELECT_ORIGINAL + " WHERE digest = ?", (digest,)).fetchone()
-        return Original(*row) if row else None
+        if row or self.shared is None:
+            return Original(*row) if row else None
+        if (found := self.shared.original(digest)) is None:
+            return None
+        original, here = found
+        if not here:
+            self._elsewhere.add(digest)
+        return original
 
     def validators(self, uri: str) -> Validators | None:
         """The URL's latest complete 200, when it had an ETag or a Last-Modified."""
@@ -138,8 +212,8 @@ class DigestIndex:
 
     def on_disk(self, original: Original) -> bool:
         """Its WARC file is still there, closed or still open (a moved or deleted file cannot
-        be referred to)."""
-        if original.file in self._present:
+        be referred to). One in another folder of a shared crawl is trusted to be there."""
+        if original.digest in self._elsewhere or original.file in self._present:
             return True
         path = self.folder / original.file
         if any(p.is_file() for p in (path.with_name(path.name + OPEN_SUFFIX), path)):
@@ -152,6 +226,8 @@ class DigestIndex:
     def add_original(self, original: Original, *, replace: bool = False) -> None:
         """After its record is in the file. `replace`: the indexed one's file is gone."""
         self._originals[original.digest] = (original, replace)
+        if self.shared is not None:
+            self.shared.add(original, replace=replace)
 
     def add_url(self, uri: str, digest: str, date: str, etag: str | None,
                 last_modified: str | None) -> None:
@@ -190,6 +266,8 @@ class DigestIndex:
         n = len(self._originals) + len(self._urls)
         self._originals.clear()
         self._urls.clear()
+        if self.shared is not None:  # after the local rows: both name records already on disk
+            self.shared.flush()
         return n
 
 

@@ -28,7 +28,7 @@ from typing import IO, Any
 from warcio.warcwriter import WARCWriter
 
 from .config import WarcConfig
-from .dedup import OPEN_SUFFIX, DigestIndex
+from .dedup import OPEN_SUFFIX, DigestIndex, SharedDigests, SharedIndexError
 from .records import (
     SERVER_NOT_MODIFIED,
     WARC_VERSION,
@@ -137,7 +137,11 @@ class WarcFiles:
         """Opened at the first exchange, once the WARC folder exists."""
         if self._index is None and self._dedup:
             try:
-                self._index = DigestIndex.writer(self.cfg.index_path)
+                shared = None
+                if self.cfg.redis_url and self.cfg.redis_digests:  # a crawl shared through Redis
+                    origin = f"{self.cfg.hostname}:{self.cfg.index_path.parent.resolve()}"
+                    shared = SharedDigests(self.cfg.redis_url, self.cfg.redis_digests, origin)
+                self._index = DigestIndex.writer(self.cfg.index_path, shared=shared)
             except (sqlite3.Error, OSError) as exc:
                 self._index_failed("cannot be opened", exc)
         return self._index
@@ -145,7 +149,7 @@ class WarcFiles:
     def _indexed(self, index: DigestIndex, digest: str) -> Original | None:
         try:
             return index.original(digest)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, SharedIndexError) as exc:
             self._index_failed("cannot be read", exc)
             return None
 
@@ -157,7 +161,7 @@ class WarcFiles:
             os.fsync(self._fh.fileno())
         try:
             self._index.flush()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, SharedIndexError) as exc:
             self._index_failed("cannot be written", exc)
 
     def _index_failed(self, what: str, exc: Exception) -> None:
@@ -222,7 +226,7 @@ class WarcFiles:
         while True:
             self._serial += 1
             stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
-            name = f"{self.cfg.prefix}-{stamp}-{self._serial:05d}-{self.cfg.hostname}.warc.gz"
+            name = f"{self.cfg.prefix}-{stamp}-{self._serial:05d}-{self.cfg.hostname}-{self.cfg.pid}.warc.gz"
             path = self.cfg.directory / (name + OPEN_SUFFIX)
             if (self.cfg.directory / name).exists():
                 continue

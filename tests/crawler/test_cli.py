@@ -64,7 +64,7 @@ def test_the_help_lists_threadwarcs_commands_and_key_options(tmp_path, argv):
     proc = run(*argv, cwd=tmp_path)  # not the project folder: from anywhere
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    assert listed(proc.stdout) == ["crawl", "publish", "demo", "warc-repair"]
+    assert listed(proc.stdout) == ["crawl", "seed", "publish", "demo", "warc-repair"]
     assert set(listed(proc.stdout)) == our_commands()
     for scrapy_command in SCRAPY_ONLY:
         assert not re.search(rf"^\s+{scrapy_command}\s", proc.stdout, flags=re.M), scrapy_command
@@ -75,7 +75,7 @@ def test_the_help_lists_threadwarcs_commands_and_key_options(tmp_path, argv):
     assert f"Usage: {prog} <command> [options] [args]" in proc.stdout
 
 
-@pytest.mark.parametrize("command", ["crawl", "publish", "demo", "warc-repair"])
+@pytest.mark.parametrize("command", ["crawl", "seed", "publish", "demo", "warc-repair"])
 def test_each_listed_command_runs_and_its_help_renders_as_written(tmp_path, command):
     proc = run(THREADWARC, command, "--help", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
