@@ -51,7 +51,6 @@ from pipelines.extraction.warc import Capture, Source, WarcReadError
 from .config import DatasetConfig
 from .parquet import DatasetWriter
 from .publish import (
-    NothingToPublish,
     _bodies,
     _index_range,
     _nothing_in,
@@ -60,10 +59,12 @@ from .publish import (
     _revisit_pages,
     _revisited,
     _scan,
-    _source_names,
     _Staging,
     _tasks,
     _work,
+    check_articles,
+    count_article,
+    report_read_errors,
 )
 
 logger = logging.getLogger(__name__)
@@ -127,14 +128,7 @@ def _run(work: Path, build_dir: Path, sources: list[Source], cfg: DatasetConfig,
     parts += _analyse(work, unseen, _work, limits, cfg, tally, index)
     stats["extract/permalinks_skipped"] = deferred
     index.db.close()
-    read_errors.sort(key=lambda e: (str(e.path), e.offset))
-    for err in read_errors:
-        stats["extract/warc_errors"] += 1
-        logger.error("%s; %s", err, "the records before and after it are published" if err.resumed
-                     else "the records before it are published")
-    if not stats["extract/captures"]:
-        raise NothingToPublish(f"no HTML page (response, resource or revisit record) in "
-                               f"{len(sources)} WARC file(s): {_source_names(sources)}")
+    report_read_errors(read_errors, stats, sources)
     crawl_of = crawls([s.path for s in sources])
     out = work / "buckets"
     _execute(Assemble([str(p) for p in parts], str(out), limits, crawl_of), work / "logs-assemble",
@@ -165,17 +159,9 @@ def _write(build_dir: Path, out: Path, cfg: DatasetConfig, stats: Counter[str], 
                                error.rstrip())
                 continue
             article, comments = pickle.loads(data)
-            stats["extract/articles"] += 1
-            stats["extract/comments"] += len(comments)
-            stats[f"extract/comments_status/{article['comments_status']}"] += 1
-            if article["text"] is None:
-                stats["extract/articles_without_body"] += 1
+            count_article(stats, article, comments)
             writer.add(key, article, comments)
-        if not stats["extract/articles"]:  # an empty dataset must never replace a good one
-            raise NothingToPublish(
-                f"no article in {stats['extract/captures']} HTML page(s) of {len(sources)} WARC "
-                f"file(s): {_source_names(sources)} ({stats['extract/pages_not_articles']} not "
-                f"articles, {stats['extract/pages_failed']} failed)")
+        check_articles(stats, sources)
         counts = writer.close()
     except BaseException:
         writer.abort()

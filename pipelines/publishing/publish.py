@@ -443,14 +443,7 @@ def _write(build: Path, sources: list[Source], cfg: DatasetConfig, staging: _Sta
            read_errors: list[WarcReadError], progress: Progress,
            ) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     stats = tally.counts
-    read_errors.sort(key=lambda e: (str(e.path), e.offset))
-    for err in read_errors:
-        stats["extract/warc_errors"] += 1
-        logger.error("%s; %s", err, "the records before and after it are published" if err.resumed
-                     else "the records before it are published")
-    if not stats["extract/captures"]:
-        raise NothingToPublish(f"no HTML page (response, resource or revisit record) in "
-                               f"{len(sources)} WARC file(s): {_source_names(sources)}")
+    report_read_errors(read_errors, stats, sources)
     crawl_of = crawls([s.path for s in sources])
     writer = DatasetWriter(build, cfg.splits, shard_bytes=cfg.shard_bytes, exports=cfg.exports)
     progress.step("writing the dataset", staging.count_articles(), " articles", comments=0)
@@ -463,26 +456,48 @@ def _write(build: Path, sources: list[Source], cfg: DatasetConfig, staging: _Sta
                 logger.warning("Could not assemble article %s from %d page(s)", key, len(pages),
                                exc_info=True)
                 continue
-            stats["extract/articles"] += 1
-            stats["extract/comments"] += len(comments)
-            stats[f"extract/comments_status/{article['comments_status']}"] += 1
-            if article["text"] is None:
-                stats["extract/articles_without_body"] += 1
+            count_article(stats, article, comments)
             writer.add(key, article, comments)
             progress.advance(1, comments=len(comments))
         staging.db.close()
         (build / "staging.sqlite").unlink()
-        if not stats["extract/articles"]:  # an empty dataset must never replace a good one
-            raise NothingToPublish(
-                f"no article in {stats['extract/captures']} HTML page(s) of {len(sources)} WARC "
-                f"file(s): {_source_names(sources)} ({stats['extract/pages_not_articles']} not "
-                f"articles, {stats['extract/pages_failed']} failed)")
+        check_articles(stats, sources)
         counts = writer.close()
     except BaseException:
         writer.abort()
         raise
     named = sorted({c for c in crawl_of.values()}, key=lambda c: c.rank)
     return counts, {**writer.summary(), "crawls": [c.id for c in named]}
+
+
+def report_read_errors(read_errors: list[WarcReadError], stats: Counter[str], sources: list[Source]) -> None:
+    """Each place a file could not be read past, in file order, one ERROR line each; then
+    NothingToPublish if not one HTML page was read."""
+    read_errors.sort(key=lambda e: (str(e.path), e.offset))
+    for err in read_errors:
+        stats["extract/warc_errors"] += 1
+        logger.error("%s; %s", err, "the records before and after it are published" if err.resumed
+                     else "the records before it are published")
+    if not stats["extract/captures"]:
+        raise NothingToPublish(f"no HTML page (response, resource or revisit record) in "
+                               f"{len(sources)} WARC file(s): {_source_names(sources)}")
+
+
+def count_article(stats: Counter[str], article: dict[str, Any], comments: list[dict[str, Any]]) -> None:
+    stats["extract/articles"] += 1
+    stats["extract/comments"] += len(comments)
+    stats[f"extract/comments_status/{article['comments_status']}"] += 1
+    if article["text"] is None:
+        stats["extract/articles_without_body"] += 1
+
+
+def check_articles(stats: Counter[str], sources: list[Source]) -> None:
+    """An empty dataset must never replace a good one."""
+    if not stats["extract/articles"]:
+        raise NothingToPublish(
+            f"no article in {stats['extract/captures']} HTML page(s) of {len(sources)} WARC "
+            f"file(s): {_source_names(sources)} ({stats['extract/pages_not_articles']} not "
+            f"articles, {stats['extract/pages_failed']} failed)")
 
 
 def _revisit_pages(pool: ProcessPoolExecutor, build: Path, sources: list[Source],
