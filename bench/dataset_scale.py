@@ -16,7 +16,9 @@ For each size:
     (`pa.Table.from_pylist` + `pq.write_table(..., compression="zstd")`, one file per config,
     the whole table in memory), interleaved over --runs rounds, medians. The rows are the
     published articles read back, with their comments (as publish hands them to the writer);
-  * the writer stage's peak RSS fed those rows one article at a time (what publish does).
+  * the writer stage's peak RSS fed those rows one article at a time (what publish does), and
+    the most memory it had in use (Arrow on the system allocator, glibc trimmed: what the
+    allocators keep after a free left out).
 """
 
 from __future__ import annotations
@@ -96,6 +98,17 @@ def write_warcs(folder: Path, target: int) -> dict[str, int]:
         k += 1
     size = sum(p.stat().st_size for p in folder.glob("*.warc.gz"))
     return {"comments": total, "articles": articles, "pages": pages, "files": k, "bytes": size}
+
+
+def live_mb() -> int:
+    """Memory in use now: RSS once glibc has handed back its free pages (malloc_trim). With
+    ARROW_DEFAULT_MEMORY_POOL=system (set by the parent for this child) Arrow's buffers are
+    glibc's too, so what an allocator keeps after a free does not count."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) // 1024
 
 
 def publish(warcs: Path, out: Path) -> tuple[float, int, str]:
@@ -193,6 +206,7 @@ def _writer_rss(dataset: str) -> None:
     from pipelines.publishing.parquet import DatasetWriter
 
     before = hwm_mb()
+    added = live_peak = 0
     with tempfile.TemporaryDirectory(prefix="bench-rss-", dir=Path(dataset).parent) as tmp:
         writer = DatasetWriter(Path(tmp) / "ds", DatasetConfig(Path(dataset)).splits)
         for path in sorted((Path(dataset) / "articles").glob("*.parquet")):
@@ -201,9 +215,13 @@ def _writer_rss(dataset: str) -> None:
                     flat = [{"article_id": article["article_id"], "article_url": article["canonical_url"],
                              **c} for c in article["comments"]]
                     writer.add(article["canonical_url"], article, flat)
+                    added += 1
+                    if added % 32 == 0:
+                        live_peak = max(live_peak, live_mb())
+        live_peak = max(live_peak, live_mb())
         writer.close()
     peak = hwm_mb()
-    print(json.dumps({"before_mb": before, "peak_mb": peak}))
+    print(json.dumps({"before_mb": before, "peak_mb": peak, "live_mb": live_peak}))
 
 
 def main() -> None:
@@ -248,9 +266,13 @@ def main() -> None:
                   f"plain pyarrow {plain:.1f} s ({sizes['pyarrow'] / 1e6:.1f} MB): {ours / plain:.2f}x "
                   f"(runs: {', '.join(f'{a:.1f}/{b:.1f}' for a, b in pairs)})", flush=True)
             mem = child("--child", "writer_rss", str(here / "dataset"))
+            live = child("--child", "writer_rss", str(here / "dataset"),
+                         env={**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"})
             print(f"writer stage fed one article at a time: peak RSS {mem['peak_mb']} MB "
-                  f"({mem['before_mb']} MB before the first row)", flush=True)
-            results.append((made["comments"], wall, rss, size, loaded, ours, plain, mem["peak_mb"]))
+                  f"({mem['before_mb']} MB before the first row); in use at most {live['live_mb']} MB "
+                  "(system allocator, trimmed)", flush=True)
+            results.append((made["comments"], wall, rss, size, loaded, ours, plain, mem["peak_mb"],
+                            live["live_mb"]))
             if not args.keep:
                 shutil.rmtree(here / "warc")
     finally:
@@ -258,11 +280,11 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     print(f"\n{'comments':>10} {'publish s':>9} {'comments/s':>10} {'peak RSS MB':>11} {'output MB':>9} "
           f"{'load s':>6} {'stream s':>8} {'writer s':>8} {'pyarrow s':>9} {'ratio':>5} "
-          f"{'writer RSS MB':>13}")
-    for n, wall, rss, size, loaded, ours, plain, wrss in results:
+          f"{'writer RSS MB':>13} {'in use MB':>9}")
+    for n, wall, rss, size, loaded, ours, plain, wrss, wlive in results:
         print(f"{n:>10,} {wall:>9.1f} {n / wall:>10,.0f} {rss:>11} {size / 1e6:>9.1f} "
               f"{loaded['load_s']:>6.1f} {loaded['stream_s']:>8.1f} {ours:>8.1f} {plain:>9.1f} "
-              f"{ours / plain:>5.2f} {wrss:>13}")
+              f"{ours / plain:>5.2f} {wrss:>13} {wlive:>9}")
 
 
 if __name__ == "__main__":
