@@ -16,26 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.crawl import SCRAPY_FAST, measure, start_demo_site, stat  # noqa: E402
+from harness import Row, crawl, demo_site, interleave, median, stat
 
 OFF = ("-s", "WARC_CDXJ=0", "-s", "WARC_WACZ=0")
 
 
-def crawl(base: str, cwd: Path, warc_dir: Path, *extra: str) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "crawler", "crawl", "thread",
-           "-a", f"start_urls={base}sitemap.xml,{base}", *SCRAPY_FAST, "-s", "THREAD_REVISIT=0",
-           "-s", f"WARC_DIR={warc_dir}", *extra]
-    wall, cpu, log = measure(cmd, cwd)
-    row = {"pages": stat(log, "downloader/response_count"), "crawl": stat(log, "elapsed_time_seconds"),
-           "wall": wall, "cpu": cpu, "warc_bytes": stat(log, "warc/bytes")}
+def packaged_crawl(base: str, cwd: Path, warc_dir: Path, *extra: str) -> Row:
+    row, log = crawl(base, cwd, warc_dir, "-s", "THREAD_REVISIT=0", *extra)
+    row["warc_bytes"] = stat(log, "warc/bytes")
     if not extra:
         row |= {"cdxj": stat(log, "warc/cdxj_seconds"), "records": stat(log, "warc/cdxj_records"),
                 "wacz": stat(log, "warc/wacz_seconds"), "wacz_bytes": stat(log, "warc/wacz_bytes"),
@@ -43,32 +34,26 @@ def crawl(base: str, cwd: Path, warc_dir: Path, *extra: str) -> dict[str, float]
     return row
 
 
+def describe(key: str, run: Row) -> str:
+    return (f", CDXJ {run['cdxj']:.2f}s ({run['records']:.0f} records), WACZ {run['wacz']:.2f}s "
+            f"({run['wacz_pages']:.0f} pages, {run['wacz_bytes']:.0f} B)" if "cdxj" in run else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--articles", type=int, default=16)
     args = ap.parse_args()
-    server, base = start_demo_site("--articles", str(args.articles), "--slow-seconds", "0")
-    rows: dict[str, list[dict[str, float]]] = {"on": [], "off": [], "again": []}
-    try:
-        for i in range(args.runs):
-            with tempfile.TemporaryDirectory(prefix="bench-packaging-") as name:
-                tmp = Path(name)
-                for key, folder, extra in (("on", "on", ()), ("off", "off", OFF), ("again", "on", ())):
-                    run = crawl(base, tmp, tmp / folder, *extra)
-                    rows[key].append(run)
-                    print(f"run {i + 1} {key}: {run['pages']:.0f} pages, crawl {run['crawl']:.2f}s, "
-                          f"wall {run['wall']:.2f}s" + (f", CDXJ {run['cdxj']:.2f}s ({run['records']:.0f} "
-                          f"records), WACZ {run['wacz']:.2f}s ({run['wacz_pages']:.0f} pages, "
-                          f"{run['wacz_bytes']:.0f} B)" if "cdxj" in run else ""), flush=True)
-    finally:
-        server.terminate()
-        server.wait()
-        if server.stdout:
-            server.stdout.close()
+    with demo_site("--articles", str(args.articles)) as base, \
+            tempfile.TemporaryDirectory(prefix="bench-packaging-") as name:
+        tmp = Path(name)  # round i: (a) into on-i, (b) into off-i, (c) into on-i again
+        rows = interleave(args.runs, {
+            "on": lambda i: packaged_crawl(base, tmp, tmp / f"on-{i}"),
+            "off": lambda i: packaged_crawl(base, tmp, tmp / f"off-{i}", *OFF),
+            "again": lambda i: packaged_crawl(base, tmp, tmp / f"on-{i}")}, describe)
 
     def med(key: str, field: str) -> float:
-        return statistics.median(r[field] for r in rows[key])
+        return median(rows[key], field)
 
     print(f"\nMedians of {args.runs} runs, {os.cpu_count()} cores, demo site --articles {args.articles}")
     print(f"{'crawl':36} {'pages':>6} {'crawl s':>8} {'CDXJ s':>7} {'WACZ s':>7} {'CDXJ/crawl':>11} "

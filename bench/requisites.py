@@ -11,27 +11,19 @@ elapsed_time_seconds) and wall time. The demo's Drupal pages load 10 requisites 
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import Row, crawl, demo_site, interleave, median, opt_stat, stat
 
-from bench.crawl import SCRAPY_FAST, measure, start_demo_site, stat  # noqa: E402
-from bench.schedule import opt_stat  # noqa: E402
+SETTING = {"on": "True", "off": "False"}
 
 
-def crawl(base: str, tmp: Path, on: bool) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "crawler", "crawl", "thread",
-           "-a", f"start_urls={base}sitemap.xml,{base}", *SCRAPY_FAST,
-           "-s", f"WARC_DIR={tmp / 'warc'}", "-s", f"WARC_PAGE_REQUISITES={on}"]
-    wall, cpu, log = measure(cmd, tmp)
-    return {"requests": stat(log, "downloader/request_count"),
-            "requisites": opt_stat(log, "thread/requisites"),
-            "bytes": stat(log, "warc/bytes"), "crawl": stat(log, "elapsed_time_seconds"),
-            "wall": wall, "cpu": cpu}
+def requisites_crawl(base: str, on: str) -> Row:
+    with tempfile.TemporaryDirectory(prefix="bench-requisites-") as name:
+        tmp = Path(name)
+        row, log = crawl(base, tmp, tmp / "warc", "-s", f"WARC_PAGE_REQUISITES={SETTING[on]}")
+    return row | {"requisites": opt_stat(log, "thread/requisites"), "bytes": stat(log, "warc/bytes")}
 
 
 def main() -> None:
@@ -39,37 +31,24 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--articles", type=int, default=16)
     args = ap.parse_args()
-    runs: dict[bool, list[dict[str, float]]] = {True: [], False: []}
-    server, base = start_demo_site("--articles", str(args.articles), "--slow-seconds", "0")
-    try:
-        for i in range(args.runs):
-            for on in (True, False):
-                with tempfile.TemporaryDirectory(prefix="bench-requisites-") as name:
-                    run = crawl(base, Path(name), on)
-                runs[on].append(run)
-                print(f"run {i + 1} requisites {'on' if on else 'off'}: {run['requests']:.0f} requests, "
-                      f"{run['bytes']:.0f} WARC bytes, crawl {run['crawl']:.2f}s, wall {run['wall']:.2f}s",
-                      flush=True)
-    finally:
-        server.terminate()
-        server.wait()
-        if server.stdout:
-            server.stdout.close()
+    with demo_site("--articles", str(args.articles)) as base:
+        runs = interleave(args.runs, {on: lambda _, on=on: requisites_crawl(base, on) for on in SETTING},
+                          lambda _, run: f", {run['requests']:.0f} requests, {run['bytes']:.0f} WARC bytes")
 
-    def med(on: bool, field: str) -> float:
-        return statistics.median(r[field] for r in runs[on])
+    def med(on: str, field: str) -> float:
+        return median(runs[on], field)
 
     print(f"\nMedians of {args.runs} runs, demo site --articles {args.articles}")
     print(f"{'variant':24} {'requests':>9} {'requisites':>11} {'WARC bytes':>11} {'crawl s':>8} "
           f"{'wall s':>7} {'CPU s':>6}")
-    for on, label in ((True, "requisites on (default)"), (False, "WARC_PAGE_REQUISITES=False")):
+    for on, label in (("on", "requisites on (default)"), ("off", "WARC_PAGE_REQUISITES=False")):
         print(f"{label:24} {med(on, 'requests'):9.0f} {med(on, 'requisites'):11.0f} {med(on, 'bytes'):11.0f} "
               f"{med(on, 'crawl'):8.2f} {med(on, 'wall'):7.2f} {med(on, 'cpu'):6.2f}")
-    extra = med(True, "requests") - med(False, "requests")
-    print(f"on/off: +{extra:.0f} requests ({extra / med(False, 'requests'):.2%}), bytes "
-          f"x{med(True, 'bytes') / med(False, 'bytes'):.3f}, "
-          f"crawl time x{med(True, 'crawl') / med(False, 'crawl'):.3f}, "
-          f"wall x{med(True, 'wall') / med(False, 'wall'):.3f}")
+    extra = med("on", "requests") - med("off", "requests")
+    print(f"on/off: +{extra:.0f} requests ({extra / med('off', 'requests'):.2%}), bytes "
+          f"x{med('on', 'bytes') / med('off', 'bytes'):.3f}, "
+          f"crawl time x{med('on', 'crawl') / med('off', 'crawl'):.3f}, "
+          f"wall x{med('on', 'wall') / med('off', 'wall'):.3f}")
 
 
 if __name__ == "__main__":

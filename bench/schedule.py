@@ -19,39 +19,24 @@ Medians over --runs are printed.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import Row, crawl, demo_site, interleave, median, opt_stat, stat  # puts the tree on sys.path
 
-from bench.crawl import SCRAPY_FAST, measure, start_demo_site, stat  # noqa: E402
-from demosite import build_site, serve  # noqa: E402
-from demosite.content import grown  # noqa: E402
+from demosite import build_site, serve
+from demosite.content import grown
 
 LATE = 60  # comments each growing thread gains between scheduled runs
 SCHEDULE = {"state+dedup": ("-s", "THREAD_REVISIT_SCHEDULE=0s,0s"),
             "dedup only": ("-s", "THREAD_REVISIT=0")}
 
 
-def opt_stat(log: str, key: str) -> float:
-    """A stat Scrapy leaves out when it never counted (e.g. warc/revisits on a first crawl)."""
-    return stat(log, key) if re.search(rf"'{re.escape(key)}': ", log) else 0.0
-
-
-def crawl(base: str, cwd: Path, warc_dir: Path, *extra: str) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "crawler", "crawl", "thread",
-           "-a", f"start_urls={base}sitemap.xml,{base}", *SCRAPY_FAST,
-           "-s", f"WARC_DIR={warc_dir}", *extra]
-    wall, cpu, log = measure(cmd, cwd)
-    return {"pages": stat(log, "downloader/response_count"),
-            "requests": stat(log, "downloader/request_count"),
-            "crawl": stat(log, "elapsed_time_seconds"), "wall": wall, "cpu": cpu,
-            "bytes": stat(log, "warc/bytes"), "revisits": opt_stat(log, "warc/revisits"),
-            "304": opt_stat(log, "warc/revisits_304")}
+def scheduled_crawl(base: str, cwd: Path, warc_dir: Path, *extra: str) -> Row:
+    row, log = crawl(base, cwd, warc_dir, *extra)
+    return row | {"bytes": stat(log, "warc/bytes"), "revisits": opt_stat(log, "warc/revisits"),
+                  "304": opt_stat(log, "warc/revisits_304")}
 
 
 def schedule(articles: int, tmp: Path, extra: tuple[str, ...]) -> list[dict[str, float]]:
@@ -65,7 +50,7 @@ def schedule(articles: int, tmp: Path, extra: tuple[str, ...]) -> list[dict[str,
         server = serve("127.0.0.1", port, site, slow_seconds=0)
         port = server.server_port
         try:
-            rows.append(crawl(f"http://127.0.0.1:{port}/", tmp, tmp / "warc", *extra))
+            rows.append(scheduled_crawl(f"http://127.0.0.1:{port}/", tmp, tmp / "warc", *extra))
         finally:
             server.stop()
     return rows
@@ -76,25 +61,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--articles", type=int, default=16)
     args = ap.parse_args()
-    pair: dict[str, list[dict[str, float]]] = {k: [] for k in ("on", "off", "again", "state1", "state2")}
-    server, base = start_demo_site("--articles", str(args.articles), "--slow-seconds", "0")
-    try:
-        for i in range(args.runs):
-            with tempfile.TemporaryDirectory(prefix="bench-schedule-") as name:
-                tmp = Path(name)
-                every, due = ("-s", "THREAD_REVISIT=0"), ("-s", "THREAD_REVISIT_SCHEDULE=0s,0s")
-                off = (*every, "-s", "WARC_DEDUP=0")
-                for key, folder, extra in (("on", "on", every), ("off", "off", off), ("again", "on", every),
-                                           ("state1", "state", due), ("state2", "state", due)):
-                    run = crawl(base, tmp, tmp / folder, *extra)
-                    pair[key].append(run)
-                    print(f"run {i + 1} {key}: {run['pages']:.0f} pages, crawl {run['crawl']:.2f}s, "
-                          f"wall {run['wall']:.2f}s, {run['bytes']:.0f} WARC bytes", flush=True)
-    finally:
-        server.terminate()
-        server.wait()
-        if server.stdout:
-            server.stdout.close()
+    every, due = ("-s", "THREAD_REVISIT=0"), ("-s", "THREAD_REVISIT_SCHEDULE=0s,0s")
+    off = (*every, "-s", "WARC_DEDUP=0")
+    with demo_site("--articles", str(args.articles)) as base, \
+            tempfile.TemporaryDirectory(prefix="bench-schedule-") as name:
+        tmp = Path(name)  # round i: "again" crawls into "on"'s folder, "state2" into "state1"'s
+        pair = interleave(args.runs, {
+            key: lambda i, f=folder, x=extra: scheduled_crawl(base, tmp, tmp / f"{f}-{i}", *x)
+            for key, folder, extra in (("on", "on", every), ("off", "off", off), ("again", "on", every),
+                                       ("state1", "state", due), ("state2", "state", due))},
+            lambda _, run: f", {run['bytes']:.0f} WARC bytes")
     sched: dict[str, list[list[dict[str, float]]]] = {mode: [] for mode in SCHEDULE}
     for i in range(args.runs):
         for mode, extra in SCHEDULE.items():
@@ -105,7 +81,7 @@ def main() -> None:
                 f"{r['requests']:.0f} requests/{r['bytes']:.0f} B" for r in rows), flush=True)
 
     def med(key: str, field: str) -> float:
-        return statistics.median(r[field] for r in pair[key])
+        return median(pair[key], field)
 
     print(f"\nMedians of {args.runs} runs, demo site --articles {args.articles}")
     print("\n(1) Two crawls into one WARC_DIR, THREAD_REVISIT=0 (every page fetched twice)")

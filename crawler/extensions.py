@@ -153,8 +153,11 @@ class WarcWriterExtension:
                 from crawler.progress import RunReport
                 from pipelines.archiving.packaging import package_run  # cdxj-indexer: at the end only
 
-                crawl_log = next((ext.log.path for ext in self.crawler.extensions.middlewares
-                                  if isinstance(ext, RunReport) and ext.log is not None), None)
+                log = next((ext.log for ext in self.crawler.extensions.middlewares
+                            if isinstance(ext, RunReport) and ext.log is not None), None)
+                if log is not None:  # its last lines written (a thread writes it in batches)
+                    await asyncio.to_thread(log.sync)
+                crawl_log = log.path if log is not None else None
                 files = [Path(f) for f in summary.files]
                 stats = await asyncio.to_thread(package_run, self.cfg, files, crawl_log)
                 for key, value in stats.items():

@@ -16,10 +16,9 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from datetime import datetime, timezone
 from pathlib import Path
-from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -223,41 +222,85 @@ def _failure_status(error: str) -> int:
 class _CrawlLog:
     """crawl.log lines written by a thread of their own: the payload digest (sha1, as the
     WARC record's WARC-Payload-Digest) is computed there, off the reactor (hashlib lets go
-    of the GIL). A write error stops the log, said once, never the crawl."""
+    of the GIL). The thread wakes every BATCH_SECONDS for the lines that came meanwhile, not
+    once per fetch: a wake-up per line cost the crawl ~6,000 context switches and ~0.5 s of
+    CPU per 2,000 pages (GIL hand-overs with the reactor). A write error stops the log, said
+    once, never the crawl."""
+
+    BATCH_SECONDS = 0.25
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fh = path.open("x", encoding="utf-8", newline="\n")
-        self.queue: SimpleQueue[tuple[str, int, int, bytes | None, str] | None] = SimpleQueue()
+        # append/popleft are thread-safe; an Event in the line is sync()'s marker
+        self.items: deque[tuple[str, int, int, bytes | None, str] | threading.Event] = deque()
+        self.wake = threading.Event()
+        self.closing = False
         self.lines = 0
         self.error: str | None = None
         self.thread = threading.Thread(target=self._run, name="crawl-log", daemon=True)
         self.thread.start()
 
     def put(self, when: str, status: int, size: int, body: bytes | None, rest: str) -> None:
-        self.queue.put((when, status, size, body, rest))
+        self.items.append((when, status, size, body, rest))
 
     def _run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.error:
-                continue  # keep draining: the bodies must not pile up
-            when, status, size, body, rest = item
-            digest = "-" if body is None else "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
-            try:
-                self.fh.write(f"{when} {status:5d} {size:10d} {digest} {rest}\n")
-                self.lines += 1
-                if self.queue.empty():
-                    self.fh.flush()
-            except OSError as exc:
-                self.error = f"{self.path}: {exc.strerror or exc}"
-                logger.error("Crawl log stopped: %s (the crawl and its WARCs go on)", self.error)
+        while True:
+            self.wake.wait(self.BATCH_SECONDS)
+            self.wake.clear()
+            closing = self.closing
+            self._drain()  # after close(): what was put before it, to the last line
+            if closing:
+                break
         try:
             self.fh.close()
         except OSError as exc:
             self.error = self.error or f"{self.path}: {exc.strerror or exc}"
 
+    def _drain(self) -> None:
+        wrote = False
+        while self.items:
+            item = self.items.popleft()
+            if isinstance(item, threading.Event):  # sync(): what came before it is written
+                self._flush(wrote)
+                wrote = False
+                item.set()
+                continue
+            when, status, size, body, rest = item
+            if self.error:
+                continue  # keep draining: the bodies must not pile up
+            digest = "-" if body is None else "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+            try:
+                self.fh.write(f"{when} {status:5d} {size:10d} {digest} {rest}\n")
+                self.lines += 1
+                wrote = True
+            except OSError as exc:
+                self._stopped(exc)
+        self._flush(wrote)
+
+    def _flush(self, wrote: bool) -> None:
+        if wrote and not self.error:
+            try:
+                self.fh.flush()
+            except OSError as exc:
+                self._stopped(exc)
+
+    def _stopped(self, exc: OSError) -> None:
+        self.error = f"{self.path}: {exc.strerror or exc}"
+        logger.error("Crawl log stopped: %s (the crawl and its WARCs go on)", self.error)
+
+    def sync(self) -> None:
+        """Returns once every line put so far is in the file (blocking: from a thread when on
+        the reactor); the WACZ's page list reads the log before the crawl closes it."""
+        done = threading.Event()
+        self.items.append(done)
+        self.wake.set()
+        while not done.wait(1) and self.thread.is_alive():
+            pass
+
     def close(self) -> None:
-        self.queue.put(None)
+        self.closing = True
+        self.wake.set()
         self.thread.join()
 
 

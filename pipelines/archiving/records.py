@@ -35,8 +35,9 @@ _UNSAFE_URI_CHARS = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")
 
 def warc_date(moment: datetime | None = None) -> str:
     """WARC 1.1 date with microseconds, always UTC."""
-    moment = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = datetime.now(timezone.utc) if moment is None else moment.astimezone(timezone.utc)
+    # isoformat: a fifth of strftime's time, on the reactor once per exchange
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def new_record_id() -> str:
@@ -183,12 +184,18 @@ def _text(raw: bytes) -> str:
 def _decode_headers(headers: Any) -> Headers:
     """Every value of every header, in the order received."""
     # dict.items: Scrapy's Headers stores every value in a list; its own items() re-normalises
-    return [
-        (_text(name), _text(v))
-        for name, values in dict.items(headers)
-        if name not in _NOT_ARCHIVED
-        for v in values
-    ]
+    raw = [(name, v) for name, values in dict.items(headers) if name not in _NOT_ARCHIVED for v in values]
+    # One decode for the whole set (on the reactor, per exchange): parsed header lines hold no
+    # LF, and a block that is valid UTF-8 is valid UTF-8 in each of its LF-separated pieces;
+    # a block that is not (a Latin-1 octet somewhere) is decoded piece by piece, as _text does.
+    try:
+        text = b"\n".join(b"\n".join(pair) for pair in raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return [(_text(name), _text(v)) for name, v in raw]
+    parts = text.split("\n")
+    if len(parts) != 2 * len(raw):  # a LF inside a name or value after all: no shortcut
+        return [(_text(name), _text(v)) for name, v in raw]
+    return list(zip(parts[::2], parts[1::2], strict=True))
 
 
 def _stored_headers(headers: Iterable[tuple[str, str]]) -> Headers:

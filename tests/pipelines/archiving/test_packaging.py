@@ -21,6 +21,7 @@ from pipelines.archiving.config import INDEX_NAME, WarcConfig
 from pipelines.archiving.dedup import DigestIndex
 from pipelines.archiving.packaging import (
     PAGES_HEADER,
+    WARC_NAMES,
     WaczFailed,
     article_pages,
     not_modified_revisit,
@@ -347,3 +348,10 @@ def test_a_killed_crawls_half_written_wacz_is_removed_by_the_next(tmp_path):
     assert not dead.exists()
     assert alive.read_bytes() == b"PK half a zip"
     assert (tmp_path / f"{run_name([one])}.wacz").is_file()
+
+
+def test_warc_names_are_the_ones_cdxj_indexer_indexes():
+    """packaging.py writes cdxj-indexer's list out (importing it costs ~0.2 s of every command)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    assert set(WARC_NAMES) == set(CDXJIndexer.ALLOWED_EXT)
