@@ -15,6 +15,13 @@ order as the pool engine writes them, so the same bytes whatever the workers and
 
 datatrove's `logging_dir` (completions, per-task logs and stats) is inside the build folder and
 removed with it; its loguru output goes to the task log files and to our log at DEBUG.
+
+What each task needs is in files it reads by its rank (`tasks-NNNNN.pickle`, `jobs-NNNNN.pickle`,
+`inputs.pickle`): a task submitted to the pool pickles only the executor and its step, the same
+bytes (under 1 KB) whatever the number of tasks. datatrove changes process-wide state around a
+task (every loguru handler removed, `DATATROVE_*` environment variables, `sys.stderr` redirected
+by us): `_contained` gives each task a loguru core of its own and puts the rest back after it,
+so a publish in this process leaves its host's logging and environment as they were.
 """
 
 from __future__ import annotations
@@ -37,10 +44,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from datatrove.executor.local import LocalPipelineExecutor
-from datatrove.pipeline.base import PipelineStep
-from datatrove.utils.logging import setup_default_logger
 from loguru import logger as trove_logger
+from loguru._logger import Core as LoguruCore
 
 from pipelines.extraction import revisits
 from pipelines.extraction.assemble import assemble
@@ -50,6 +55,7 @@ from pipelines.extraction.warc import Capture, Source, WarcReadError
 
 from .config import DatasetConfig
 from .parquet import DatasetWriter
+from .progress import Progress
 from .publish import (
     _bodies,
     _index_range,
@@ -60,12 +66,22 @@ from .publish import (
     _revisited,
     _scan,
     _Staging,
+    _task_bytes,
     _tasks,
     _work,
     check_articles,
     count_article,
     report_read_errors,
 )
+
+# datatrove's import resets loguru (`setup_default_logger`: every handler removed): on a core of
+# its own, so that the host process keeps its handlers
+_host_core, trove_logger._core = trove_logger._core, LoguruCore()
+try:
+    from datatrove.executor.local import LocalPipelineExecutor
+    from datatrove.pipeline.base import PipelineStep
+finally:
+    trove_logger._core = _host_core
 
 logger = logging.getLogger(__name__)
 BUCKETS = 16  # step 2's tasks: article keys hashed into this many, whatever the workers
@@ -83,32 +99,44 @@ def build(build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tal
     """publish.py's `_build` on datatrove: the same arguments, results and dataset bytes."""
     work = build_dir / ".datatrove"  # logging_dir and parts: in the build folder, never swapped in
     work.mkdir()
+    progress = Progress(cfg.progress_interval)
     try:
-        with _loguru_to_logging():
-            return _run(work, build_dir, sources, cfg, tally, read_errors)
+        return _run(work, build_dir, sources, cfg, tally, read_errors, progress)
     finally:
+        progress.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _run(work: Path, build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tally,
-         read_errors: list[WarcReadError]) -> tuple[_Counts, dict[str, Any]]:
+         read_errors: list[WarcReadError], progress: Progress) -> tuple[_Counts, dict[str, Any]]:
     limits = (cfg.max_page_bytes, cfg.page_timeout)
     stats = tally.counts
     tasks = _tasks(sources, cfg.n_workers)
     logger.info("datatrove: step 1 (read and analyse) as %d task(s) on %d worker(s), step 2 "
                 "(bodies and assembly) as %d bucket task(s)", len(tasks), cfg.n_workers, BUCKETS)
-    _execute(Scan(tasks, limits, str(work / "scan")), work / "logs-scan", len(tasks), cfg)
+    scan = work / "scan"
+    scan.mkdir()
+    for rank, task in enumerate(tasks):  # each task reads its own: no submission holds them all
+        _save(scan / f"tasks-{rank:05d}.pickle", task)
     seen: dict[int, Counter[str]] = {i: Counter() for i in range(len(sources))}  # records by type
-    parts: list[Path] = []
-    for rank in range(len(tasks)):
-        part = work / "scan" / f"part-{rank:05d}.sqlite"
-        part_tally, errors, counted = _load(part.with_suffix(".result"))
+    parts_left = Counter(number for task in tasks for number, *_ in task)
+    progress.step("reading WARC files", sum(_task_bytes(t) for t in tasks), "B",
+                  files=f"0/{len(parts_left)}", records=0, pages=0)
+
+    def scanned(rank: int) -> None:
+        part_tally, errors, counted = _load(scan / f"part-{rank:05d}.result")
         part_tally.log()
         tally.merge(part_tally)
         read_errors.extend(errors)
         for i, counts in counted.items():
             seen[i].update(counts)
-        parts.append(part)
+        parts_left.subtract(number for number, *_ in tasks[rank])
+        progress.set(files=f"{sum(1 for left in parts_left.values() if not left)}/{len(parts_left)}")
+        progress.advance(_task_bytes(tasks[rank]), records=sum(map(Counter.total, counted.values())),
+                         pages=part_tally.counts["extract/pages"])
+
+    _execute(Scan(str(scan), limits), work / "logs-scan", len(tasks), cfg, on_done=scanned)
+    parts = [scan / f"part-{rank:05d}.sqlite" for rank in range(len(tasks))]
     # What needs every part: the parts' index tables gathered (no page data), in task order
     index = _Staging(work / "index.sqlite")
     for part in parts:
@@ -128,24 +156,43 @@ def _run(work: Path, build_dir: Path, sources: list[Source], cfg: DatasetConfig,
     parts += _analyse(work, unseen, _work, limits, cfg, tally, index)
     stats["extract/permalinks_skipped"] = deferred
     index.db.close()
+    (work / "index.sqlite").unlink()
     report_read_errors(read_errors, stats, sources)
     crawl_of = crawls([s.path for s in sources])
     out = work / "buckets"
-    _execute(Assemble([str(p) for p in parts], str(out), limits, crawl_of), work / "logs-assemble",
-             BUCKETS, cfg, preload=True)
-    shared = 0
-    for b in range(BUCKETS):
-        bucket_tally, bucket_shared = _load(out / f"bucket-{b:03d}.result")
+    out.mkdir()
+    _save(out / "inputs.pickle", ([str(p) for p in parts], crawl_of))  # read by each bucket's task
+    shared = rows = 0
+    progress.step("article bodies and assembly", BUCKETS, " buckets", articles=0)
+
+    def assembled(bucket: int) -> None:
+        nonlocal shared, rows
+        bucket_tally, bucket_shared, n = _load(out / f"bucket-{bucket:03d}.result")
         bucket_tally.log()
         tally.merge(bucket_tally)
         shared += bucket_shared
+        rows += n
+        progress.advance(1, articles=n)
+
+    _execute(Assemble(str(out), limits), work / "logs-assemble", BUCKETS, cfg, preload=True,
+             on_done=assembled)
     if shared:  # revisits of article pages: trafilatura once per payload
         stats["extract/bodies_shared"] = shared
-    return _write(build_dir, out, cfg, stats, sources, crawl_of)
+    # every bucket is done: the parts are no longer needed (a bucket run again would need them)
+    logger.debug("datatrove: parts %d bytes, buckets %d bytes on disk", _bytes(*parts),
+                 _bytes(*out.glob("bucket-*.sqlite")))
+    for folder in {part.parent for part in parts}:
+        shutil.rmtree(folder)
+    progress.step("writing the dataset", rows, " articles", comments=0)
+    return _write(build_dir, out, cfg, stats, sources, crawl_of, progress)
+
+
+def _bytes(*paths: Path) -> int:
+    return sum(path.stat().st_size for path in paths)
 
 
 def _write(build_dir: Path, out: Path, cfg: DatasetConfig, stats: Counter[str], sources: list[Source],
-           crawl_of: dict[str, Crawl]) -> tuple[_Counts, dict[str, Any]]:
+           crawl_of: dict[str, Crawl], progress: Progress) -> tuple[_Counts, dict[str, Any]]:
     """The buckets' rows merged by article key: the pool engine's order, one writer."""
     writer = DatasetWriter(build_dir, cfg.splits, shard_bytes=cfg.shard_bytes, exports=cfg.exports)
     dbs = [sqlite3.connect(out / f"bucket-{b:03d}.sqlite") for b in range(BUCKETS)]
@@ -157,10 +204,15 @@ def _write(build_dir: Path, out: Path, cfg: DatasetConfig, stats: Counter[str], 
                 stats["extract/articles_failed"] += 1
                 logger.warning("Could not assemble article %s from %d page(s)\n%s", key, n_pages,
                                error.rstrip())
+                progress.advance(1)
                 continue
             article, comments = pickle.loads(data)
             count_article(stats, article, comments)
             writer.add(key, article, comments)
+            progress.advance(1, comments=len(comments))
+        for db in dbs:
+            db.close()
+        shutil.rmtree(out)  # as the pool engine drops its staging before the last shards
         check_articles(stats, sources)
         counts = writer.close()
     except BaseException:
@@ -179,15 +231,15 @@ class Scan(PipelineStep):
 
     name, type = "scan WARC ranges", "threadwarc"
 
-    def __init__(self, tasks: list[Any], limits: tuple[int, float], folder: str) -> None:
+    def __init__(self, folder: str, limits: tuple[int, float]) -> None:
         super().__init__()
-        self.tasks, self.limits, self.folder = tasks, limits, folder
+        self.folder, self.limits = folder, limits  # its byte ranges: in `tasks-{rank}.pickle`
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         part = Path(self.folder) / f"part-{rank:05d}.sqlite"
-        part.parent.mkdir(parents=True, exist_ok=True)
         part.unlink(missing_ok=True)  # a task run again (its worker killed) starts afresh
-        _, tally, errors, counted = _scan(self.tasks[rank], part, self.limits)
+        _, tally, errors, counted = _scan(_load(part.with_name(f"tasks-{rank:05d}.pickle")), part,
+                                          self.limits)
         _tag_buckets(part)
         self.stat_update("records", value=sum(sum(c.values()) for c in counted.values()))
         _save(part.with_suffix(".result"), (tally, errors, counted))
@@ -223,24 +275,24 @@ class Analyse(PipelineStep):
 
 class Assemble(PipelineStep):
     """Step 2: bucket `rank`'s pages gathered from every part, in the parts' order; the bodies
-    of its article pages (trafilatura); each article assembled; rows sorted by key."""
+    of its article pages (trafilatura); each article assembled; rows sorted by key. The parts
+    and the crawls of the files are in `inputs.pickle`, read by each task."""
 
     name, type = "bodies and assembly", "threadwarc"
 
-    def __init__(self, parts: list[str], folder: str, limits: tuple[int, float],
-                 crawl_of: dict[str, Crawl]) -> None:
+    def __init__(self, folder: str, limits: tuple[int, float]) -> None:
         super().__init__()
-        self.parts, self.folder, self.limits, self.crawl_of = parts, folder, limits, crawl_of
+        self.folder, self.limits = folder, limits
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         folder = Path(self.folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        parts, crawl_of = _load(folder / "inputs.pickle")
         staged = folder / f"staging-{rank:03d}.sqlite"
         out = folder / f"bucket-{rank:03d}.sqlite"
         for path in (staged, out):
             path.unlink(missing_ok=True)
         staging = _Staging(staged)
-        for part in self.parts:
+        for part in parts:
             _gather(staging, Path(part), rank)
         tally = Tally()
         shared = staging.count("todo")
@@ -256,7 +308,7 @@ class Assemble(PipelineStep):
         n = 0
         for key, pages in staging.articles():
             try:
-                row = (key, len(pages), pickle.dumps(assemble(key, pages, self.crawl_of), protocol=5), None)
+                row = (key, len(pages), pickle.dumps(assemble(key, pages, crawl_of), protocol=5), None)
             except Exception:  # noqa: BLE001 - one article: named by the merge, the rest go on
                 row = (key, len(pages), None, traceback.format_exc())
             db.execute("INSERT INTO rows VALUES (?, ?, ?, ?)", row)
@@ -266,7 +318,7 @@ class Assemble(PipelineStep):
         staging.db.close()
         staged.unlink()
         self.stat_update("articles", value=n)
-        _save(out.with_suffix(".result"), (tally, shared))
+        _save(out.with_suffix(".result"), (tally, shared, n))
         return data
 
 
@@ -383,11 +435,14 @@ class Executor(LocalPipelineExecutor):
         super().__init__(*args, **kwargs)
         self.preload = preload
 
-    def run(self) -> None:
+    def run(self, on_done: Callable[[int], None] = lambda rank: None) -> None:
+        """`on_done(rank)` in this process as each task completes, in rank order (a task a
+        dead worker's pool had completed: after the rerun); never pickled with the tasks."""
+        done: set[int] = set()
         for attempt in (1, 2):
             ranks = self.get_incomplete_ranks(range(self.tasks))
             try:
-                self._run_ranks(ranks)
+                self._run_ranks(ranks, on_done, done)
                 break
             except BrokenProcessPool as exc:
                 if attempt == 2:
@@ -396,37 +451,47 @@ class Executor(LocalPipelineExecutor):
                                exc)
         if left := self.get_incomplete_ranks(range(self.tasks)):
             raise RuntimeError(f"datatrove tasks {left} did not complete")
+        for rank in range(self.tasks):
+            if rank not in done:
+                on_done(rank)
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1) -> Any:
-        """datatrove's, its stderr lines (a failed task's traceback too: the publish reports
-        the failure) to our log at DEBUG; all of them are in the task's log file as well."""
-        with contextlib.redirect_stderr(_DebugLines()):
+        """datatrove's, contained (`_contained`): its stderr lines (a failed task's traceback
+        too: the publish reports the failure) to our log at DEBUG; all of them are in the
+        task's log file as well."""
+        with _contained():
             return super()._run_for_rank(rank, local_rank, node_rank)
 
-    def _run_ranks(self, ranks: list[int]) -> None:
+    def _run_ranks(self, ranks: list[int], on_done: Callable[[int], None], done: set[int]) -> None:
         if not ranks:
             return
         if self.workers == 1 and threading.current_thread() is threading.main_thread():
             for rank in ranks:  # in this process (SIGALRM page timeouts need the main thread)
                 self._run_for_rank(rank, 1)
+                done.add(rank)
+                on_done(rank)
             return
         with _pool(min(self.workers, len(ranks))) as pool:
             jobs = [pool.submit(self._run_for_rank, rank, 1) for rank in ranks]
             logger.debug("datatrove workers: pids %s",
                          ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
+            logger.debug("datatrove: %s: %d bytes pickled per task submitted", self.pipeline[0].name,
+                         len(pickle.dumps((self._run_for_rank, ranks[0], 1))))
             if self.preload:  # pyarrow imports pandas (~0.5 s) for the writer: while workers work
                 threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
-            for job in jobs:
+            for rank, job in zip(ranks, jobs, strict=True):
                 job.result()
+                done.add(rank)
+                on_done(rank)
 
 
 def _execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfig, *,
-             preload: bool = False) -> None:
+             preload: bool = False, on_done: Callable[[int], None] = lambda rank: None) -> None:
     # local_rank 1 (not 0) in _run_ranks: a task's loguru logs go to its file in logging_dir,
     # only errors to stderr
     started = time.perf_counter()
     Executor([step], tasks=tasks, workers=min(cfg.n_workers, tasks), logging_dir=str(logging_dir),
-             skip_completed=True, preload=preload).run()
+             skip_completed=True, preload=preload).run(on_done)
     logger.debug("datatrove: %s: %d task(s) in %.2f s", step.name, tasks, time.perf_counter() - started)
 
 
@@ -447,19 +512,23 @@ def _to_logging(message: Any) -> None:
     logger.debug("datatrove: %s", record["message"])
 
 
-def _route_loguru() -> None:
-    trove_logger.remove()
-    trove_logger.add(_to_logging, level="DEBUG", format="{message}")
-
-
 @contextlib.contextmanager
-def _loguru_to_logging() -> Iterator[None]:
-    """datatrove's loguru lines in this process to our log at DEBUG; its default back after."""
-    _route_loguru()
+def _contained() -> Iterator[None]:
+    """One datatrove task's process-wide changes undone after it: loguru on a core of its own
+    (datatrove's task logger removes every handler, then adds its own: the host's are never
+    touched, and see none of its lines), its `DATATROVE_*` environment variables, sys.stderr
+    (its stderr sink: our log at DEBUG)."""
+    env = {key: value for key, value in os.environ.items() if key.startswith("DATATROVE_")}
+    host, trove_logger._core = trove_logger._core, LoguruCore()
+    trove_logger.add(_to_logging, level="DEBUG", format="{message}")  # lines before its own
     try:
-        yield
+        with contextlib.redirect_stderr(_DebugLines()):
+            yield
     finally:
-        setup_default_logger()
+        trove_logger._core = host
+        for key in [key for key in os.environ if key.startswith("DATATROVE_") and key not in env]:
+            del os.environ[key]
+        os.environ.update(env)
 
 
 def _save(path: Path, obj: Any) -> None:

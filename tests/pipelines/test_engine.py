@@ -4,6 +4,7 @@ the old dataset as it was."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -14,8 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CrawlResult, DemoSite, run_crawl
-from tests.pipelines.publishing.test_publish import load
+from tests.pipelines.publishing.test_progress import (
+    COMMENTED,
+    run_on_a_terminal,
+    warc,  # noqa: F401 - a fixture
+)
+from tests.pipelines.publishing.test_publish import ARTICLE, load, write_warc
 from tests.pipelines.publishing.test_revisits import NAMES, archives  # noqa: F401 - a fixture
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def publish(src: Path, out: Path, engine: str, workers: int, *extra: str
@@ -165,3 +173,91 @@ def test_the_dataset_holds_no_datatrove_files(crawl, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     top = {p.relative_to(tmp_path / "ds").parts[0] for p in (tmp_path / "ds").rglob("*")}
     assert top == {"articles", "comments", "README.md", ".threadwarc"}  # the marker: a dataset of ours
+
+
+def _pickled(stderr: str) -> int:
+    """What the publish pickled to submit one step-1 task to its pool (logged at DEBUG)."""
+    found = re.findall(r"datatrove: scan WARC ranges: (\d+) bytes pickled per task submitted", stderr)
+    assert found, stderr[-3000:]
+    return int(found[0])
+
+
+def test_many_small_warcs_publish_the_pool_engines_bytes_and_each_task_pickles_the_same(tmp_path):
+    """300 WARC files: what each task needs is in its own file, so what the publish pickles to
+    submit a task does not grow with the number of tasks and files (it held all of them)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(300):
+        page = (ARTICLE.replace(b"quiet", b"quiet %d" % i) if i % 2 else
+                COMMENTED.replace(b"Council", b"Council %d" % i))
+        write_warc(src / f"small-{i:03d}.warc.gz", [(f"http://site.example/{i}", "text/html", page)])
+    few = tmp_path / "three"
+    few.mkdir()
+    for i in range(3):
+        (few / f"small-{i:03d}.warc.gz").write_bytes((src / f"small-{i:03d}.warc.gz").read_bytes())
+    runs = {}
+    target = tmp_path / "dataset"  # one folder (the card names it), moved aside after each run
+    for name, folder, engine in (("pool", src, "pool"), ("dt", src, "datatrove"), ("few", few, "datatrove")):
+        proc = publish(folder, target, engine, 2, "-L", "DEBUG")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        target.rename(tmp_path / name)
+        runs[name] = proc
+    assert "published: 300 articles" in runs["pool"].stdout
+    assert files(tmp_path / "dt") == files(tmp_path / "pool")
+    many_tasks = re.search(r"step 1 \(read and analyse\) as (\d+) task", runs["dt"].stderr)
+    few_tasks = re.search(r"step 1 \(read and analyse\) as (\d+) task", runs["few"].stderr)
+    assert (int(many_tasks[1]), int(few_tasks[1])) == (9, 3)  # several tasks, a pool each time
+    assert _pickled(runs["dt"].stderr) == _pickled(runs["few"].stderr)
+
+
+def test_a_publish_in_this_process_leaves_its_environment_stderr_and_loguru_as_they_were(warc, tmp_path):  # noqa: F811
+    """One worker on the main thread runs datatrove's tasks in the publishing process: its
+    DATATROVE_* variables, its stderr redirect and its loguru reset (every handler removed, at
+    its import and at each task) must not outlive them; a handler added before still works."""
+    code = (
+        "import json, os, sys\n"
+        "from pathlib import Path\n"
+        "from loguru import logger\n"
+        "seen = []\n"
+        "logger.add(lambda m: seen.append(m.record['message']), level='DEBUG')\n"
+        "env, stderr = dict(os.environ), sys.stderr\n"
+        "from pipelines.publishing.config import DatasetConfig\n"
+        "from pipelines.publishing.publish import publish\n"
+        "report = publish([sys.argv[1]], DatasetConfig(Path(sys.argv[2]), workers=1, engine='datatrove'))\n"
+        "logger.info('after the publish')\n"
+        "print(json.dumps({'articles': report.stats['extract/articles'], 'env': dict(os.environ) == env,\n"
+        "                  'new': sorted(set(os.environ) - set(env)), 'stderr': sys.stderr is stderr,\n"
+        "                  'seen': seen}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(warc), str(tmp_path / "ds")], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.splitlines()[-1])
+    assert out["articles"] == 2  # it did publish, with datatrove's tasks in this process
+    assert out["new"] == []
+    assert out["env"] is True
+    assert out["stderr"] is True
+    assert out["seen"] == ["after the publish"]  # still there, and no datatrove line reached it
+
+
+def test_progress_lines_on_datatrove_when_stderr_is_not_a_terminal(warc, tmp_path):  # noqa: F811
+    proc = publish(warc, tmp_path / "ds", "datatrove", 2, "-s", "DATASET_PROGRESS_INTERVAL=0.000001")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if "Publish progress: " in line]
+    assert any(re.search(r"reading WARC files: [\d.]+ \w+ of [\d.]+ \w+ \(100%\); files 1/1, "
+                         r"records \d+, pages 2", line) for line in lines), lines
+    assert any("article bodies and assembly: 16 of 16 buckets (100%); articles 2" in line
+               for line in lines), lines
+    assert any(re.search(r"writing the dataset: 2 of 2 articles \(100%\); comments \d+", line)
+               for line in lines), lines
+    assert "\r" not in proc.stderr  # no bar drawn into a log file
+
+
+def test_progress_bars_on_datatrove_on_a_terminal(warc, tmp_path):  # noqa: F811
+    code, out, err = run_on_a_terminal(warc, "-o", tmp_path / "ds", "--workers", "1", "-s",
+                                       "DATASET_ENGINE=datatrove", cwd=tmp_path)
+    assert code == 0, err[-2000:]
+    assert "published: 2 articles" in out
+    bars = [step for step in ("reading WARC files:", "article bodies and assembly:", "writing the dataset:")
+            if re.search(re.escape(step) + r"\s+\d+%\|", err)]
+    assert bars == ["reading WARC files:", "article bodies and assembly:", "writing the dataset:"], err
