@@ -12,6 +12,7 @@ instead of filling its memory.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
@@ -289,9 +290,12 @@ class WarcSink:
         self._queued = 0  # bytes in the queue
         self._ready = threading.Condition()
         self._broken = False  # the pipe broke: the writer has exited
+        self._pipe.write(pickle.dumps(cfg, protocol=5))  # first, whatever happens next
+        self._pipe.flush()
         self._feeder = threading.Thread(target=self._feed, name="warc-pipe", daemon=True)
         self._feeder.start()
-        self._send(cfg)
+        atexit.register(self._stop_feeder)  # a process that exits without close: the queue's
+        # exchanges still reach the writer, which then sees the pipe close and closes its files
 
     @property
     def pid(self) -> int:
@@ -342,6 +346,8 @@ class WarcSink:
 
     def _stop_feeder(self) -> None:
         """Everything queued written to the pipe (or the pipe broken), the feeder gone."""
+        if not self._feeder.is_alive():
+            return
         with self._ready:
             self._queue.append(None)
             self._ready.notify_all()
@@ -353,6 +359,7 @@ class WarcSink:
         if self._summary is not None:
             return self._summary
         self._stop_feeder()
+        atexit.unregister(self._stop_feeder)
         try:
             out, _ = self._proc.communicate()  # closes the pipe: the child drains it and exits
         except BrokenPipeError:  # it had exited already
