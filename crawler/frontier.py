@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
 import re
 import time
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from pipelines.archiving.config import safe_name_part
 
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from redis import Redis
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
     from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
@@ -58,6 +57,9 @@ logger = logging.getLogger(__name__)
 LOST = "redis_lost"  # the finish reason of a worker that lost Redis mid-crawl
 _CRAWL_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 WORKER_TIMEOUT, MAX_IDLE = 30.0, 10.0
+# A reply that takes longer than this (seconds) is a lost Redis (REDIS_PARAMS socket_timeout):
+# well below REDIS_WORKER_TIMEOUT, and never retried (see `client_params`).
+SOCKET_TIMEOUT = 10.0
 
 # Pops the first request of the priority queue into the worker's lease hash, atomically:
 # field = lease id, value = "<score> <serialized request>" (what the reaper needs to re-queue it).
@@ -68,17 +70,29 @@ redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], ARGV[1], r[2] .. ' ' .. r[1])
 return r[1]
 """
-# Moves every lease of a hash back onto the queue and deletes the hash (and the worker's name).
+# Moves every lease of a hash back onto the queue and deletes the hash, the worker's heartbeat and
+# its name. A reaper (ARGV[2] = '0') first checks the heartbeat itself, in the same atomic step: a
+# worker that beat again since it was judged dead keeps its leases (-1). ARGV[2] = '1': the worker
+# itself, signing off.
 _REQUEUE = """
+if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 local leases = redis.call('HGETALL', KEYS[2])
 for i = 2, #leases, 2 do
   local v = leases[i]
   local sp = string.find(v, ' ', 1, true)
   redis.call('ZADD', KEYS[1], string.sub(v, 1, sp - 1), string.sub(v, sp + 1))
 end
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[4])
 redis.call('SREM', KEYS[3], ARGV[1])
 return #leases / 2
+"""
+# scrapy-redis's enqueue (the seen-set's SADD, then the queue's ZADD) in one atomic step: a worker
+# killed, or Redis lost, between the two would leave a URL marked seen and never queued. ARGV[1]:
+# the request's fingerprint ('': not filtered, dont_filter); ARGV[2] its score; ARGV[3] the request.
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 # Drained: nothing queued, no start URL waiting, no lease held by any worker (dead ones included).
 _DRAINED = """
@@ -121,10 +135,19 @@ class FrontierConfig:
         """Heartbeat, lease release, start-URL and drain checks: this often (seconds)."""
         return max(0.1, min(1.0, self.worker_timeout / 5))
 
+    @property
+    def busy_seed_check(self) -> float:
+        """A busy worker with room looks for pushed seeds this often (seconds); an idle one, at
+        every tick."""
+        return 5 * self.tick
+
     @classmethod
     def from_settings(cls, s: BaseSettings, spider_name: str = "thread") -> FrontierConfig:
         if not (url := s.get("REDIS_URL")):
             raise NotConfigured("REDIS_URL is not set")
+        if s.getbool("REDIS_START_URLS_AS_ZSET"):
+            raise NotConfigured("REDIS_START_URLS_AS_ZSET is not supported: push seeds to a list (the "
+                                "default) or a set (REDIS_START_URLS_AS_SET)")
         crawl = crawl_name(s, spider_name)
         numbers = {}
         for name, default in (("MAX_IDLE_TIME_BEFORE_CLOSE", MAX_IDLE),
@@ -151,11 +174,27 @@ def crawl_name(s: BaseSettings, spider_name: str) -> str:
     return crawl
 
 
-def connect(s: BaseSettings) -> Redis:
-    """A client as scrapy-redis makes them (REDIS_URL, REDIS_PARAMS)."""
+def client_params(s: BaseSettings) -> dict[str, Any]:
+    """REDIS_PARAMS, over our defaults: scrapy-redis's default retries a command once after a
+    timeout (`retry_on_timeout`), and redis-py resends it. A pop, a seen-set add or a start-URL
+    take that did run but answered late would then run twice: a request or a URL lost. So no
+    retry at all, and a timeout well below REDIS_WORKER_TIMEOUT: a slow Redis is a lost one (the
+    worker stops, its leases wait in Redis). Each key the user set in REDIS_PARAMS wins."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT,
+            "retry_on_timeout": False, "retry": Retry(NoBackoff(), 0), **s.getdict("REDIS_PARAMS")}
+
+
+def connect(s: BaseSettings, **overrides: Any) -> Redis:
+    """A client as scrapy-redis makes them (REDIS_URL, REDIS_PARAMS over `client_params`), with
+    `overrides` over both."""
     from scrapy_redis.connection import get_redis_from_settings
 
-    return get_redis_from_settings(s)
+    own = BaseSettings(s.copy_to_dict())  # a copy that is not frozen (the crawler's settings are)
+    own.set("REDIS_PARAMS", {**client_params(s), **overrides}, priority=1000)
+    return get_redis_from_settings(own)
 
 
 def redis_problem(s: BaseSettings) -> str | None:
@@ -170,15 +209,15 @@ def redis_problem(s: BaseSettings) -> str | None:
     import redis
 
     try:
-        client = redis.Redis.from_url(cfg.url, socket_connect_timeout=5, socket_timeout=5)
+        client = connect(s, socket_connect_timeout=5, socket_timeout=5)  # REDIS_PARAMS: a password
         client.ping()
         client.close()
     except (redis.RedisError, ValueError) as exc:  # ValueError: a malformed URL
-        return f"Redis at {_safe_url(cfg.url)} is unreachable ({exc})"
+        return f"Redis at {safe_url(cfg.url)} is unreachable ({exc})"
     return None
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for log lines."""
     parts = urlsplit(url)
     if parts.password:
@@ -215,6 +254,9 @@ class RedisFrontierAddon:
             if settings.get(name) is None:
                 settings.set(name, value, "addon")
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", SharedSlotMiddleware, 955)
+        # what scrapy-redis's own components connect with too (its dupefilter, its queue)
+        settings.set("REDIS_PARAMS", client_params(settings),
+                     max(settings.getpriority("REDIS_PARAMS") or 0, SETTINGS_PRIORITIES["addon"]))
 
     @property
     def frontier(self) -> Frontier:
@@ -249,6 +291,7 @@ class Frontier:
         self.pop = self.server.register_script(_POP)
         self.requeue = self.server.register_script(_REQUEUE)
         self.drained = self.server.register_script(_DRAINED)
+        self.enqueue = self.server.register_script(_ENQUEUE)
         self.reserve = self.server.register_script(_RESERVE)
 
     def lose(self, exc: BaseException) -> None:
@@ -259,7 +302,7 @@ class Frontier:
         self.crawler.stats.set_value("redis/lost", 1)
         logger.error("Redis at %s lost (%s): stopping; this worker's requests in flight stay "
                      "leased in Redis, for another worker or a restart to fetch again",
-                     _safe_url(self.cfg.url), exc)
+                     safe_url(self.cfg.url), exc)
         from scrapy.utils.defer import deferred_from_coro
 
         engine = self.crawler.engine
@@ -280,9 +323,12 @@ class RedisScheduler:
         self._leases: dict[Request, str] = {}
         self._serial = 0
         self._leasing = False
+        self._atomic = False  # enqueue through _ENQUEUE (scrapy-redis's dupefilter and PriorityQueue)
         self._ticker: Any = None
         self._drained_since: float | None = None
         self._reaped_at = 0.0
+        self._seeds_checked = 0.0
+        self._tick_errors: set[str] = set()
         self._hosts_refreshed: set[str] = set()
         self._leases_key = self.cfg.key("leases", frontier.worker)
 
@@ -300,12 +346,16 @@ class RedisScheduler:
     # -- Scrapy's scheduler interface ----------------------------------------------------------
 
     def open(self, spider: Spider) -> None:
+        from scrapy_redis.dupefilter import RFPDupeFilter
         from scrapy_redis.queue import PriorityQueue
         from twisted.internet.task import LoopingCall
 
         self.spider = spider
         self.inner.open(spider)
         self._leasing = type(self.inner.queue) is PriorityQueue
+        df = self.inner.df
+        self._atomic = self._leasing and type(df).request_seen is RFPDupeFilter.request_seen and \
+            isinstance(getattr(df, "key", None), str)
         if not self._leasing:
             logger.warning("SCHEDULER_QUEUE_CLASS %s is not scrapy-redis's PriorityQueue: requests are "
                            "popped without a lease (a killed worker loses its requests in flight)",
@@ -324,7 +374,7 @@ class RedisScheduler:
             return
         self.stats.set_value("redis/worker", me)
         logger.info("Joined crawl %r at %s as worker %s (queue %s, start URLs %s)", cfg.crawl,
-                    _safe_url(cfg.url), me, cfg.queue_key, cfg.start_key)
+                    safe_url(cfg.url), me, cfg.queue_key, cfg.start_key)
         self._ticker = LoopingCall(self._tick)
         self._ticker.start(cfg.tick, now=False).addErrback(
             lambda f: logger.error("Redis frontier tick failed: %s", f.getTraceback()))
@@ -336,13 +386,13 @@ class RedisScheduler:
             return
         try:
             self._release()
-            n = self.frontier.requeue(keys=[self.cfg.queue_key, self._leases_key, self.cfg.key("workers")],
-                                      args=[self.frontier.worker])
-            self.frontier.server.delete(self.cfg.key("worker", self.frontier.worker))
+            n = self.frontier.requeue(keys=[self.cfg.queue_key, self._leases_key, self.cfg.key("workers"),
+                                            self.cfg.key("worker", self.frontier.worker)],
+                                      args=[self.frontier.worker, "1"])
             self.inner.close(reason)
         except self.frontier.errors as exc:
             logger.warning("Redis at %s: could not sign off (%s); the other workers will after "
-                           "REDIS_WORKER_TIMEOUT", _safe_url(self.cfg.url), exc)
+                           "REDIS_WORKER_TIMEOUT", safe_url(self.cfg.url), exc)
             return
         if n:
             logger.info("%d requests not finished here put back on the shared queue", n)
@@ -354,7 +404,22 @@ class RedisScheduler:
         if self.frontier.lost:
             self.stats.inc_value("redis/requests_lost")
             return False
-        return self._call(self.inner.enqueue_request, request, default=False)
+        if not self._atomic:
+            return self._call(self.inner.enqueue_request, request, default=False)
+        df, queue = self.inner.df, self.inner.queue
+        fingerprint = "" if request.dont_filter else df.request_fingerprint(request)
+        data = queue._encode_request(request)  # before anything is marked seen
+        try:
+            added = self.frontier.enqueue(keys=[df.key, queue.key],
+                                          args=[fingerprint, -request.priority, data])
+        except self.frontier.errors as exc:
+            self.frontier.lose(exc)
+            return False
+        if not added:
+            df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         if self.frontier.lost:
@@ -372,10 +437,11 @@ class RedisScheduler:
             return None
         try:
             request = self.inner.queue._decode_request(data)
-        except (ValueError, TypeError, AttributeError, KeyError, pickle.UnpicklingError) as exc:
+        except Exception as exc:  # noqa: BLE001 - unpickling raises EOFError, ImportError, anything
             self.stats.inc_value("redis/requests_undecodable")
-            logger.error("A request on the shared queue cannot be read here (%s: %s): dropped. Are "
-                         "all workers running the same threadwarc?", type(exc).__name__, exc)
+            logger.error("Request %r... on the shared queue %s cannot be read here (%s: %s): dropped. "
+                         "Are all workers running the same threadwarc?", bytes(data[:80]),
+                         self.cfg.queue_key, type(exc).__name__, exc)
             self._call(self.frontier.server.hdel, self._leases_key, lease, default=None)
             return None
         self._leases[request] = lease
@@ -420,16 +486,25 @@ class RedisScheduler:
             self.frontier.server.hdel(self._leases_key, *(self._leases.pop(req) for req in done))
 
     def _tick(self) -> None:
+        """Never raises: an exception would stop the LoopingCall, and with it the heartbeat."""
         if self.frontier.lost or self.spider is None:
             return
         try:
             self._beat()
         except self.frontier.errors as exc:
             self.frontier.lose(exc)
+        except Exception as exc:
+            self.stats.inc_value("redis/tick_errors")
+            if (what := f"{type(exc).__name__}: {exc}") not in self._tick_errors:  # once each
+                self._tick_errors.add(what)
+                logger.exception("Redis frontier: a tick failed (%s); the next runs as usual", what)
 
     def _beat(self) -> None:
         cfg, me = self.cfg, self.frontier.worker
-        self.frontier.server.set(cfg.key("worker", me), str(time.time()), px=int(cfg.worker_timeout * 1000))
+        with self.frontier.server.pipeline(transaction=False) as pipe:
+            pipe.set(cfg.key("worker", me), str(time.time()), px=int(cfg.worker_timeout * 1000))
+            pipe.sadd(cfg.key("workers"), me)  # back in the list if another worker reaped this one
+            pipe.execute()
         self._release()
         now = time.monotonic()
         if now - self._reaped_at >= cfg.worker_timeout / 4:
@@ -440,6 +515,9 @@ class RedisScheduler:
             return
         if not engine.spider_is_idle():  # busy here, or requests queued (by anyone)
             self._drained_since = None
+            if now - self._seeds_checked >= cfg.busy_seed_check:  # seeds pushed to a busy fleet
+                self._seeds_checked = now  # (onto the shared queue: they take no room here)
+                self._take_start_urls()
             if not engine.needs_backout():
                 self._wake()  # room here: pop what the others queued, now
             return
@@ -465,10 +543,12 @@ class RedisScheduler:
         s, cfg = self.frontier.server, self.cfg
         for raw in s.smembers(cfg.key("workers")):
             worker = raw.decode() if isinstance(raw, bytes) else raw
-            if worker == self.frontier.worker or s.exists(cfg.key("worker", worker)):
+            if worker == self.frontier.worker:
                 continue
-            n = self.frontier.requeue(keys=[cfg.queue_key, cfg.key("leases", worker), cfg.key("workers")],
-                                      args=[worker])
+            n = self.frontier.requeue(keys=[cfg.queue_key, cfg.key("leases", worker), cfg.key("workers"),
+                                            cfg.key("worker", worker)], args=[worker, "0"])
+            if n < 0:  # alive: its heartbeat is there (the script looks, atomically)
+                continue
             self.stats.inc_value("redis/requests_recovered", n)
             logger.warning("Worker %s of crawl %r stopped beating: %d requests it held put back on "
                            "the queue", worker, cfg.crawl, n)
@@ -484,7 +564,14 @@ class RedisScheduler:
                 pipe.lrange(cfg.start_key, 0, cfg.batch - 1)
                 pipe.ltrim(cfg.start_key, cfg.batch, -1)
                 datas, _ = pipe.execute()
-        requests = [r for data in datas if (r := self._start_request(data)) is not None]
+        requests = []
+        for data in datas:
+            try:
+                if (request := self._start_request(data)) is not None:
+                    requests.append(request)
+            except Exception as exc:  # noqa: BLE001 - one bad entry costs that entry, not the batch
+                logger.warning("Start URL entry %r in %s cannot be crawled (%s: %s): skipped",
+                               _text(data)[:200], cfg.start_key, type(exc).__name__, exc)
         if not requests:
             return 0
         if hosts := sorted({urlsplit(r.url).hostname or "" for r in requests} - {""}):
@@ -499,7 +586,7 @@ class RedisScheduler:
         return len(requests)
 
     def _start_request(self, data: bytes | str) -> Request | None:
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        text = _text(data)
         meta: dict[str, Any] = {}
         if text.lstrip().startswith("{"):
             try:
@@ -511,8 +598,7 @@ class RedisScheduler:
                 return None
         else:
             url = text.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        if not absolute_http(url):
             logger.warning("Start URL %r in %s is not an absolute http(s) URL: skipped", url[:200],
                            self.cfg.start_key)
             return None
@@ -531,8 +617,33 @@ class RedisScheduler:
         since = self._drained_since
         if not cfg.max_idle or since is None or time.monotonic() - since < cfg.max_idle:
             raise DontCloseSpider
+        try:  # once more, now: seeds pushed since the last tick are not left behind
+            self._release()
+            drained = self.frontier.drained(keys=[cfg.queue_key, cfg.start_key, cfg.key("workers")],
+                                            args=[cfg.key("leases", "")])
+        except self.frontier.errors as exc:
+            self.frontier.lose(exc)
+            return
+        if not drained:
+            self._drained_since = None
+            raise DontCloseSpider
         logger.info("Crawl %r drained for %.1f s (MAX_IDLE_TIME_BEFORE_CLOSE): this worker closes",
                     cfg.crawl, time.monotonic() - self._drained_since)
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
+def absolute_http(url: str) -> bool:
+    """An absolute http(s) URL with a host, no whitespace; False for what urlsplit refuses
+    (`http://[::1`)."""
+    try:
+        parts = urlsplit(url)
+        return (parts.scheme in ("http", "https") and bool(parts.hostname)
+                and not any(c.isspace() for c in url))
+    except ValueError:
+        return False
 
 
 class SharedSlotMiddleware:

@@ -2,7 +2,8 @@
 
 `RedisServer.start(folder)` returns once the server answers PING; `kill()` ends it at once
 (SIGKILL: Redis lost mid-crawl), `stop()` saves (with persistence) and ends it; `start()` again
-on the same folder and port brings it back with what it had saved.
+on the same folder and port brings it back with what it had saved. `password`: the server asks
+for it (requirepass). DEBUG is allowed from loopback (`DEBUG SLEEP`: a stalled server).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class RedisServer:
     folder: Path
     port: int
     persist: bool = False  # append-only file, fsynced at each write: a restart keeps the crawl
+    password: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -37,25 +39,27 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=10)
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=10, password=self.password)
 
     @classmethod
-    def start_new(cls, folder: Path, *, persist: bool = False) -> RedisServer:
+    def start_new(cls, folder: Path, *, persist: bool = False, password: str | None = None) -> RedisServer:
         folder.mkdir(parents=True, exist_ok=True)
-        server = cls(folder, free_port(), persist)
+        server = cls(folder, free_port(), persist, password)
         server.start()
         return server
 
     def start(self, timeout: float = 15) -> None:
         persistence = (["--appendonly", "yes", "--appendfsync", "always"] if self.persist
                        else ["--appendonly", "no"])
+        auth = ["--requirepass", self.password] if self.password else []
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             *persistence, "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")],
+             *persistence, *auth, "--enable-debug-command", "local",
+             "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1,
-                             socket_connect_timeout=1)
+                             socket_connect_timeout=1, password=self.password)
         while True:  # wait on the server's own answer, not a fixed time
             try:
                 client.ping()

@@ -146,7 +146,8 @@ Settings (-s NAME=VALUE), the main ones:
   -s CLOSESPIDER_TIMEOUT=N    stop after N seconds
   -s CLOSESPIDER_PAGECOUNT=N  stop after N pages
   -s REDIS_URL=redis://H:P/D  share the crawl with every process started
-                              with the same REDIS_URL (bench/out/README-redis.md)
+                              with the same REDIS_URL (README.md, "A crawl
+                              shared by many processes")
 All of them: README.md and crawler/settings.py.
 """
 EPILOG = ("Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items())

@@ -2,15 +2,14 @@
 
 The URLs go onto the crawl's start-URL key (scrapy-redis's REDIS_START_URLS_KEY, by default
 `<crawl>:start_urls`), as `redis-cli rpush thread:start_urls URL` would put them; an idle worker
-takes them within a second, a running one when it next has room. Exit codes: 0 queued, 2 a
-usage error (no REDIS_URL, no URL, a URL not absolute http(s)) or Redis unreachable.
+takes them within a second, a busy one within 5 seconds. Exit codes: 0 queued, 2 a usage error
+(no REDIS_URL, no URL, a URL not absolute http(s), a bad setting) or Redis unreachable.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import NotConfigured, UsageError
@@ -44,7 +43,9 @@ class Command(CommandMixin, ScrapyCommand):
         assert self.settings is not None
         if not args:
             raise UsageError("name at least one URL to queue", print_help=False)
-        if bad := [u for u in args if not _absolute(u)]:
+        from crawler.frontier import absolute_http
+
+        if bad := [u for u in args if not absolute_http(u)]:
             raise UsageError(f"not an absolute http(s) URL: {bad[0]!r}", print_help=False)
         if not self.settings.get("REDIS_URL"):
             raise UsageError("-s REDIS_URL=redis://HOST:PORT/DB names the crawl's Redis server",
@@ -52,7 +53,7 @@ class Command(CommandMixin, ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        from crawler.frontier import push_seeds, redis_problem
+        from crawler.frontier import push_seeds, redis_problem, safe_url
 
         try:
             problem = redis_problem(self.settings)
@@ -62,13 +63,13 @@ class Command(CommandMixin, ScrapyCommand):
             print(f"seed: not queued: {problem}", file=sys.stderr)
             self.exitcode = NOT_QUEUED
             return
-        key, n = push_seeds(self.settings, dict.fromkeys(args))
+        import redis
+
+        try:
+            key, n = push_seeds(self.settings, dict.fromkeys(args))
+        except redis.RedisError as exc:  # gone since it answered: still not queued, still exit 2
+            print(f"seed: not queued: Redis at {safe_url(self.settings['REDIS_URL'])}: {exc}",
+                  file=sys.stderr)
+            self.exitcode = NOT_QUEUED
+            return
         print(f"Queued {n} seed{'s' if n != 1 else ''} on {key}")
-
-
-def _absolute(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)

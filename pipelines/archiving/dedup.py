@@ -33,12 +33,16 @@ from base64 import b32encode
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from .records import Original
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +96,19 @@ class SharedDigests:
     """Payload digest -> the record that holds it, for every process of a crawl shared through
     Redis: one hash, the first original of a payload kept (HSETNX) unless it is replaced.
     `origin` names this writer's folder (host and index folder): an original from elsewhere
-    is trusted to be there (it cannot be looked at), one from here is looked for on disk."""
+    is trusted to be there (it cannot be looked at), one from here is looked for on disk.
+    `params`: the crawl's REDIS_PARAMS (a password, ssl, db), over short timeouts and no retry
+    (a timed-out HSETNX resent is harmless, but a stalled writer is not)."""
 
-    def __init__(self, url: str, key: str, origin: str) -> None:
+    def __init__(self, url: str, key: str, origin: str, params: Mapping[str, Any] | None = None) -> None:
         import redis  # only in a shared crawl
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self._errors = (redis.RedisError,)
-        self._redis = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        own = {k: v for k, v in (params or {}).items() if k not in ("redis_cls", "url")}
+        self._redis = redis.Redis.from_url(url, **{"socket_timeout": 10, "socket_connect_timeout": 5,
+                                                   "retry": Retry(NoBackoff(), 0), **own})
         self.key, self.origin = key, origin
         self._pending: dict[str, tuple[str, bool]] = {}
 

@@ -178,7 +178,7 @@ class TimedSite(http.server.BaseHTTPRequestHandler):
             links = "".join(f'<li><a href="/news/2024-03-{i:02d}/story-number-{i}">Story {i}</a></li>'
                             for i in range(1, STORIES + 1))
             body = f"<html><head><title>News</title></head><body><ul>{links}</ul></body></html>"
-        elif self.path.startswith("/news/"):
+        elif self.path.startswith(("/news/", "/extra")):
             body = f"<html><head><title>{self.path}</title></head><body><article><h1>{self.path}</h1>" \
                    f"<p>{'Text of the story. ' * 40}</p></article></body></html>"
         else:
@@ -295,3 +295,242 @@ def test_without_redis_url_nothing_changes(demo_site, tmp_path):
                          env={**CRAWL_ENV, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}, timeout=60)
     expected = ["scrapy.core.scheduler.Scheduler", "scrapy.dupefilters.RFPDupeFilter", "False"]
     assert out.stdout.split() == expected, out.stderr[-2000:]
+
+
+# -- faults the review (bench/out/review-s19.md, part A) found -------------------------------------
+
+
+NO_REQUISITES = ("-s", "WARC_PAGE_REQUISITES=False")
+
+
+def joined_as(warc_dir: Path, proc: subprocess.Popen[str]) -> str:
+    """The worker's name, once it has joined the crawl."""
+    wait_for("joined", lambda: "Joined crawl 'thread'" in log_of(warc_dir), proc)
+    [name] = re.findall(r"Joined crawl 'thread' at \S+ as worker (\S+) ", log_of(warc_dir))
+    return name
+
+
+def test_a_malformed_pushed_seed_costs_that_seed_only(redis_server, timed_site, tmp_path):
+    """`http://[::1` makes urlsplit raise: skipped with one line, its batch-mate crawled, and the
+    worker keeps beating and closes as usual (the ticker used to die: no heartbeat, never closed)."""
+    w = worker(redis_server, tmp_path / "w", "-s", "MAX_IDLE_TIME_BEFORE_CLOSE=2.5")
+    name = joined_as(tmp_path / "w", w)
+    client = redis_server.client()
+    client.rpush("thread:start_urls", "http://[::1", timed_site)  # one batch
+    wait_for("the bad seed named", lambda: "http://[::1" in log_of(tmp_path / "w"), w)
+    beat = client.get(f"thread:worker:{name}")
+    wait_for("a heartbeat after it", lambda: client.get(f"thread:worker:{name}") not in (beat, None), w)
+    assert finish(w, timeout=60) == 0, log_of(tmp_path / "w")[-3000:]
+    log = log_of(tmp_path / "w")
+    named = [line for line in log.splitlines() if "http://[::1" in line]
+    assert len(named) == 1
+    assert " WARNING: " in named[0]
+    assert "skipped" in named[0]
+    assert "Traceback" not in log
+    assert captures(tmp_path / "w")[timed_site] == 1  # its batch-mate
+    assert_closed_and_valid(tmp_path / "w")
+
+
+def test_a_worker_reaped_while_alive_registers_again(redis_server, tmp_path):
+    """What a reaper does to a worker it wrongly judged dead (heartbeat gone, name removed): the
+    worker is back in `<crawl>:workers` at its next beat, so its later leases are recovered."""
+    w = worker(redis_server, tmp_path / "w", "-s", "MAX_IDLE_TIME_BEFORE_CLOSE=0")
+    name = joined_as(tmp_path / "w", w)
+    client = redis_server.client()
+    with client.pipeline() as pipe:
+        pipe.srem("thread:workers", name)
+        pipe.delete(f"thread:worker:{name}")
+        pipe.execute()
+    wait_for("registered again", lambda: client.sismember("thread:workers", name), w, timeout=15)
+    assert client.exists(f"thread:worker:{name}")
+    w.send_signal(signal.SIGTERM)
+    assert finish(w, timeout=60) == 3  # stopped (SIGTERM) having fetched nothing
+    assert not client.sismember("thread:workers", name)  # signed off
+    assert not client.exists(f"thread:worker:{name}")
+
+
+def test_the_reaper_spares_a_worker_whose_heartbeat_is_back(redis_server):
+    """The requeue script itself checks the heartbeat (a worker may beat between a reaper's look
+    and its requeue); with the heartbeat gone it requeues; the worker itself always may."""
+    from crawler.frontier import _REQUEUE
+
+    client = redis_server.client()
+    requeue = client.register_script(_REQUEUE)
+    keys = ["c:requests", "c:leases:w1", "c:workers", "c:worker:w1"]
+    client.hset("c:leases:w1", "1", b"-0 request-one")
+    client.sadd("c:workers", "w1")
+    client.set("c:worker:w1", "alive", px=60_000)
+    assert requeue(keys=keys, args=["w1", "0"]) == -1
+    assert client.hlen("c:leases:w1") == 1
+    assert client.zcard("c:requests") == 0
+    assert client.sismember("c:workers", "w1")
+    client.delete("c:worker:w1")
+    assert requeue(keys=keys, args=["w1", "0"]) == 1
+    assert client.zrange("c:requests", 0, -1, withscores=True) == [(b"request-one", 0.0)]
+    assert not client.exists("c:leases:w1")
+    client.hset("c:leases:w1", "2", b"-1 request-two")
+    client.set("c:worker:w1", "alive", px=60_000)
+    assert requeue(keys=keys, args=["w1", "1"]) == 1  # signing off: its own heartbeat goes too
+    assert not client.exists("c:worker:w1")
+
+
+def test_redis_params_defaults_never_retry_and_the_users_keys_win(tmp_path):
+    """redis-py resends a command that timed out when retries are on (scrapy-redis's default):
+    a pop or a seen-set add that did run would run twice. The addon's defaults: no retry, 10 s."""
+    code = ("import json, sys; from scrapy.utils.reactor import install_reactor; "
+            "install_reactor('twisted.internet.asyncioreactor.AsyncioSelectorReactor'); "
+            "from scrapy.utils.project import get_project_settings; "
+            "from scrapy.crawler import Crawler; from crawler.spiders.thread import ThreadSpider; "
+            "from crawler.frontier import connect; "
+            "s = get_project_settings(); s.set('REDIS_URL', 'redis://127.0.0.1:1/0', 'cmdline'); "
+            "s.set('REDIS_PARAMS', sys.argv[1], 'cmdline'); "
+            "c = Crawler(ThreadSpider, s); c._apply_settings(); "
+            "conn = connect(c.settings).connection_pool.make_connection(); "
+            "print(json.dumps([conn.retry.get_retries(), conn.socket_timeout, conn.password]))")
+    out = []
+    for params in ('{}', '{"socket_timeout": 2, "password": "secret"}'):
+        run = subprocess.run([sys.executable, "-c", code, params], capture_output=True, text=True, cwd=ROOT,
+                             env={**CRAWL_ENV, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}, timeout=60)
+        assert run.returncode == 0, run.stderr[-2000:]
+        out.append(run.stdout.split("\n")[-2])
+    assert out == ["[0, 10.0, null]", '[0, 2, "secret"]']
+
+
+def test_a_stalled_redis_is_a_lost_one_not_a_command_sent_twice(redis_server, tmp_path):
+    """A reply later than the socket timeout: one line, the worker stops cleanly (exit 4), as for
+    a Redis that went away; the command is not sent again (with scrapy-redis's retry the resent
+    one would succeed here, and a pop or seen-set add that had run would run twice)."""
+    w = worker(redis_server, tmp_path / "w", "-s", "MAX_IDLE_TIME_BEFORE_CLOSE=0",
+               "-s", 'REDIS_PARAMS={"socket_timeout": 1}')
+    joined_as(tmp_path / "w", w)
+    redis_server.client().execute_command("DEBUG", "SLEEP", "1.6")  # its tick (0.4 s) waits > 1 s
+    assert finish(w, timeout=60) == 4, log_of(tmp_path / "w")[-3000:]
+    log = log_of(tmp_path / "w")
+    lost = [line for line in log.splitlines() if " ERROR: Redis at " in line]
+    assert len(lost) == 1
+    assert "lost (Timeout" in lost[0]
+    assert "Traceback" not in log
+    assert_closed_and_valid(tmp_path / "w")
+
+
+def client_commands(monitor_log: Path) -> Counter[tuple[str, str]]:
+    """(command, key) -> how many times a client (not a Lua script) sent it, from MONITOR."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for line in monitor_log.read_text(errors="replace").splitlines():
+        if m := re.match(r'[\d.]+ \[\d+ ([^\]]+)\] "(\w+)"(?: "([^"]*)")?', line):
+            if m[1] != "lua":
+                seen[(m[2].upper(), m[3] or "")] += 1
+    return seen
+
+
+def test_each_request_is_queued_in_one_atomic_step(redis_server, timed_site, tmp_path):
+    """scrapy-redis queues a request in two calls (SADD the seen-set, then ZADD the queue): a
+    worker killed between them leaves the URL seen and never queued. Here one Lua script does
+    both: no client ever sends SADD to the seen-set or ZADD to the queue."""
+    monitor_log = tmp_path / "monitor.log"
+    with monitor_log.open("w") as out:
+        monitor = subprocess.Popen(["redis-cli", "-p", str(redis_server.port), "monitor"], stdout=out,
+                                   stderr=subprocess.STDOUT, text=True)
+    STARTED.append(monitor)
+    wait_for("MONITOR on", lambda: monitor_log.read_text().startswith("OK"), monitor)
+    w = worker(redis_server, tmp_path / "w", "-a", f"start_urls={timed_site}", *NO_REQUISITES)
+    assert finish(w) == 0, log_of(tmp_path / "w")[-3000:]
+    monitor.terminate()
+    monitor.wait(timeout=10)
+    sent = client_commands(monitor_log)
+    assert len(captures(tmp_path / "w")) >= STORIES + 1
+    assert sent[("SADD", "thread:dupefilter")] == 0
+    assert sent[("ZADD", "thread:requests")] == 0
+    scripted = sum(n for (cmd, _), n in sent.items() if cmd in ("EVALSHA", "EVAL"))
+    assert scripted >= 2 * (STORIES + 1)  # per page: its pop, and the enqueue of each link
+
+
+def test_seeds_pushed_to_a_busy_fleet_are_taken_while_it_is_busy(redis_server, timed_site, tmp_path):
+    """A worker with work keeps reading the start-URL key (every 5 ticks), not only once the whole
+    shared queue is empty, which for a long-running fleet may be never."""
+    polite = ("-a", f"start_urls={timed_site}", "-s", "DOWNLOAD_DELAY=0.6", *NO_REQUISITES,
+              "-s", "RANDOMIZE_DOWNLOAD_DELAY=False", "-s", "CONCURRENT_REQUESTS=2")
+    w = worker(redis_server, tmp_path / "w", *polite)
+
+    def stories() -> int:
+        return sum(1 for _, path in list(TimedSite.arrivals) if path.startswith("/news/"))
+
+    wait_for("the first story", lambda: stories() >= 1, w)
+    extra = f"{timed_site}extra"
+    redis_server.client().rpush("thread:start_urls", extra)
+    wait_for("the pushed seed taken", lambda: "1 seeds taken from thread:" in log_of(tmp_path / "w"), w)
+    assert stories() < STORIES  # taken while stories were still to fetch (0.6 s apart: 8 s of work)
+    assert finish(w) == 0, log_of(tmp_path / "w")[-3000:]
+    assert captures(tmp_path / "w")[extra] == 1
+
+
+def test_requests_no_worker_can_read_are_dropped_once_each(redis_server, timed_site, tmp_path):
+    """Entries on the shared queue that do not unpickle (cut short: EOFError; naming a module this
+    worker lacks: ModuleNotFoundError; not a request: TypeError) cost themselves only: one line
+    each, their lease dropped, and the crawl drains and closes (they used to circulate forever)."""
+    client = redis_server.client()
+    bad = {b"": "EOFError", b"cno_such_module_in_threadwarc\nThing\n.": "ModuleNotFoundError",
+           pickle.dumps(1): "TypeError"}
+    client.zadd("thread:requests", dict.fromkeys(bad, 0))
+    w = worker(redis_server, tmp_path / "w", "-a", f"start_urls={timed_site}", *NO_REQUISITES)
+    assert finish(w) == 0, log_of(tmp_path / "w")[-3000:]
+    log = log_of(tmp_path / "w")
+    dropped = [line for line in log.splitlines() if "cannot be read here" in line]
+    errors = sorted(next(e for e in bad.values() if f"({e}:" in line) for line in dropped)
+    assert errors == sorted(bad.values())
+    assert "no_such_module_in_threadwarc" in "".join(dropped)  # named
+    assert "Traceback" not in log
+    assert client.zcard("thread:requests") == 0
+    assert not client.keys("thread:leases:*")
+    assert len(captures(tmp_path / "w")) >= STORIES + 1
+
+
+def test_start_urls_as_zset_is_refused_at_start(redis_server, demo_site, tmp_path):
+    """scrapy-redis's REDIS_START_URLS_AS_ZSET is not supported: one line, exit 2 (it used to run
+    into WRONGTYPE and stop every worker as if Redis were lost)."""
+    redis_server.client().zadd("thread:start_urls", {demo_site.url("/"): 1})
+    w = worker(redis_server, tmp_path / "w", "-s", "REDIS_START_URLS_AS_ZSET=True")
+    assert finish(w) == 2
+    errors = [line for line in log_of(tmp_path / "w").splitlines() if " ERROR: " in line]
+    assert len(errors) == 1
+    assert "Not crawling: REDIS_START_URLS_AS_ZSET is not supported" in errors[0]
+    seeded = subprocess.run([sys.executable, "-m", "crawler", "seed", demo_site.url("/"), "-s",
+                             f"REDIS_URL={redis_server.url}", "-s", "REDIS_START_URLS_AS_ZSET=True"],
+                            capture_output=True, text=True, cwd=tmp_path, env=CRAWL_ENV, timeout=60)
+    assert seeded.returncode == 2
+    assert seeded.stderr.startswith("seed: not queued: REDIS_START_URLS_AS_ZSET is not supported")
+
+
+def test_a_password_in_redis_params_is_used_at_start_and_by_seed(timed_site, tmp_path):
+    """REDIS_PARAMS (scrapy-redis's way to give a password) is used by the start-up check and
+    `threadwarc seed` too, not only by scrapy-redis's own components."""
+    server = RedisServer.start_new(tmp_path / "redis", password="s3cret-pw")
+    try:
+        auth = ("-s", 'REDIS_PARAMS={"password": "s3cret-pw"}')
+        seeded = subprocess.run([sys.executable, "-m", "crawler", "seed", timed_site, "-s",
+                                 f"REDIS_URL={server.url}", *auth],
+                                capture_output=True, text=True, cwd=tmp_path, env=CRAWL_ENV, timeout=60)
+        assert seeded.returncode == 0, seeded.stderr
+        w = worker(server, tmp_path / "w", *auth, *NO_REQUISITES)
+        assert finish(w) == 0, log_of(tmp_path / "w")[-3000:]
+        assert "s3cret-pw" not in log_of(tmp_path / "w")
+        assert len(captures(tmp_path / "w")) >= STORIES + 1
+    finally:
+        server.kill()
+
+
+def test_shared_digests_use_the_crawls_redis_params(tmp_path):
+    from pipelines.archiving.dedup import SharedDigests
+    from pipelines.archiving.records import Original
+
+    server = RedisServer.start_new(tmp_path / "redis", password="s3cret-pw")
+    try:
+        mine = SharedDigests(server.url, "thread:digests", "here", params={"password": "s3cret-pw"})
+        original = Original("sha1:ABC", "http://example.test/", "2024-01-01T00:00:00Z", "<urn:uuid:1>",
+                            "a.warc.gz", 0, 10)
+        mine.add(original, replace=False)
+        mine.flush()
+        assert mine.original("sha1:ABC") == (original, True)
+        mine.close()
+    finally:
+        server.kill()
