@@ -45,6 +45,8 @@ class WarcConfig:
     # a crawl shared through Redis (crawler/frontier.py): its payload digests are shared too
     redis_url: str = ""
     redis_digests: str = ""  # the hash's key, `<crawl>:digests`
+    # REDIS_PARAMS (a password, ssl, timeouts) for the writer's connection; what pickles only
+    redis_params: tuple[tuple[str, Any], ...] = ()
 
     @property
     def index_path(self) -> Path:
@@ -82,7 +84,10 @@ class WarcConfig:
                              f"'.', '_', '-'), in WARC_DIR: got {cdxj_name!r}")
         redis_url = str(s.get("REDIS_URL") or "")
         digests = f"{s.get('REDIS_CRAWL') or 'thread'}:digests" if redis_url else ""
+        params = tuple(sorted((str(k), v) for k, v in (s.getdict("REDIS_PARAMS") if redis_url else {}).items()
+                              if isinstance(v, str | int | float | bool | type(None))))
         return cls(Path(directory).expanduser(), size, prefix, level, info=fields,
                    dedup=s.getbool("WARC_DEDUP", True), dedup_index=index,
                    cdxj=s.getbool("WARC_CDXJ", True), cdxj_name=cdxj_name,
-                   wacz=s.getbool("WARC_WACZ", True), redis_url=redis_url, redis_digests=digests)
+                   wacz=s.getbool("WARC_WACZ", True), redis_url=redis_url, redis_digests=digests,
+                   redis_params=params)

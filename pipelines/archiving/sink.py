@@ -149,7 +149,8 @@ class WarcFiles:
                 shared = None
                 if self.cfg.redis_url and self.cfg.redis_digests:  # a crawl shared through Redis
                     origin = f"{self.cfg.hostname}:{self.cfg.index_path.parent.resolve()}"
-                    shared = SharedDigests(self.cfg.redis_url, self.cfg.redis_digests, origin)
+                    shared = SharedDigests(self.cfg.redis_url, self.cfg.redis_digests, origin,
+                                           params=dict(self.cfg.redis_params))
                 self._index = DigestIndex.writer(self.cfg.index_path, shared=shared)
             except (sqlite3.Error, OSError) as exc:
                 self._index_failed("cannot be opened", exc)

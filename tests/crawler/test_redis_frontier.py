@@ -515,6 +515,11 @@ def test_a_password_in_redis_params_is_used_at_start_and_by_seed(timed_site, tmp
         assert finish(w) == 0, log_of(tmp_path / "w")[-3000:]
         assert "s3cret-pw" not in log_of(tmp_path / "w")
         assert len(captures(tmp_path / "w")) >= STORIES + 1
+        # the WARC writer's shared digests connect with the password too (no full-records fallback)
+        assert "writing full records" not in log_of(tmp_path / "w")
+        import redis
+
+        assert redis.Redis.from_url(server.url, password="s3cret-pw").hlen("thread:digests") > 0
     finally:
         server.kill()
 
