@@ -28,6 +28,8 @@ log says why; each run's stats JSON beside the WARCs holds the code and its mean
 from __future__ import annotations
 
 import asyncio
+import atexit
+import gc
 import logging
 import os
 from pathlib import Path
@@ -198,6 +200,11 @@ class Command(CommandMixin, ScrapyCrawl):
             def keep(failure: Failure) -> None:
                 caught.append(failure.value)
             started.addErrback(keep)
+        # Everything imported so far lives as long as the process: frozen, so that no collection
+        # walks it again (~0.7 s of a 2,000-page crawl's CPU), nor the interpreter's teardown at
+        # exit (~0.5 s); objects still go when their last reference does.
+        gc.freeze()
+        atexit.register(gc.freeze)
         self.crawler_process.start()
         if error := bootstrap_error(started, caught):
             self._not_started(error)
