@@ -3,16 +3,10 @@
 Gzip and digests cost ~40% of a focused crawl on the reactor thread and a writer thread does no
 better (GIL); a process costs ~2%. The child runs in its own session so a terminal Ctrl-C reaches
 only the crawl, and it drains the pipe to EOF, so a crawl that dies still leaves closed files.
-
-The reactor never waits on the pipe: `put` pickles and queues, and a feeder thread writes the
-pipe (a full pipe blocks that thread, with the GIL released, not the crawl). The queue holds at
-most QUEUED_BYTES; past that `put` waits, so a writer that falls behind slows the crawl down
-instead of filling its memory.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import fcntl
@@ -24,9 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import zlib
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
@@ -50,7 +42,6 @@ from .records import (
 )
 
 logger = logging.getLogger("pipelines.archiving.sink")  # also when run as __main__
-QUEUED_BYTES = 64 << 20  # pickled exchanges waiting for the pipe, at most (then `put` waits)
 
 
 @dataclass(slots=True)
@@ -287,16 +278,7 @@ class WarcSink:
         self._summary: WriteSummary | None = None
         with contextlib.suppress(OSError, AttributeError):  # Linux: room for ~1 MB of pages
             fcntl.fcntl(self._pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-        self._queue: deque[bytes | None] = deque()  # None: no more
-        self._queued = 0  # bytes in the queue
-        self._ready = threading.Condition()
-        self._broken = False  # the pipe broke: the writer has exited
-        self._pipe.write(pickle.dumps(cfg, protocol=5))  # first, whatever happens next
-        self._pipe.flush()
-        self._feeder = threading.Thread(target=self._feed, name="warc-pipe", daemon=True)
-        self._feeder.start()
-        atexit.register(self._stop_feeder)  # a process that exits without close: the queue's
-        # exchanges still reach the writer, which then sees the pipe close and closes its files
+        self._send(cfg)
 
     @property
     def pid(self) -> int:
@@ -309,58 +291,18 @@ class WarcSink:
     def _send(self, obj: Any) -> None:
         if self._summary is not None:
             raise WriterFailed(self._summary.error or "the WARC writer has stopped")
-        data = pickle.dumps(obj, protocol=5)
-        with self._ready:
-            while self._queued > QUEUED_BYTES and not self._broken:  # the writer is behind
-                self._ready.wait()
-            broken = self._broken
-            if not broken:
-                self._queue.append(data)
-                self._queued += len(data)
-                self._ready.notify_all()
-        if broken:
+        try:
+            self._pipe.write(pickle.dumps(obj, protocol=5))
+            self._pipe.flush()
+        except BrokenPipeError:
             summary = self.close()  # the writer has exited: this returns at once
             raise WriterFailed(summary.error or "the WARC writer stopped") from None
-
-    def _feed(self) -> None:
-        """The feeder thread: the queue into the pipe, in order, until None or a broken pipe."""
-        while True:
-            with self._ready:
-                while not self._queue:
-                    self._ready.wait()
-                data = self._queue.popleft()
-            if data is None:
-                return
-            try:
-                self._pipe.write(data)
-                self._pipe.flush()
-            except (BrokenPipeError, ValueError):  # the writer exited; ValueError: pipe closed
-                with self._ready:
-                    self._broken = True
-                    self._queue.clear()
-                    self._queued = 0
-                    self._ready.notify_all()
-                return
-            with self._ready:
-                self._queued -= len(data)
-                self._ready.notify_all()
-
-    def _stop_feeder(self) -> None:
-        """Everything queued written to the pipe (or the pipe broken), the feeder gone."""
-        if not self._feeder.is_alive():
-            return
-        with self._ready:
-            self._queue.append(None)
-            self._ready.notify_all()
-        self._feeder.join()
 
     def close(self) -> WriteSummary:
         """Closes the pipe and waits for the writer to close its files (blocking: call it
         from a thread when on the reactor). `error` says why if the writer stopped early."""
         if self._summary is not None:
             return self._summary
-        self._stop_feeder()
-        atexit.unregister(self._stop_feeder)
         try:
             out, _ = self._proc.communicate()  # closes the pipe: the child drains it and exits
         except BrokenPipeError:  # it had exited already
