@@ -23,6 +23,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from crawler.extensions import WarcWriterExtension
@@ -394,9 +395,15 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
     """Scrapy's offsite filter, saying which redirect left the crawl's sites: the redirect
     is archived as it came, the page it points to is not fetched, and an archivist reading the
     log sees where the site sent the crawler (Scrapy logs offsite requests once per domain, at
-    DEBUG)."""
+    DEBUG). The robots.txt that RobotsTxtMiddleware asks for a host passes: Scrapy's filter
+    dropped it for a requisite's CDN host, and that host's rules were then never obeyed."""
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
+            # RobotsTxtMiddleware's own request, for the host of a request this filter let
+            # through (an allowed CDN's requisite): filtered, its host's rules would never be
+            # read and everything on it allowed, silently.
+            return
         try:
             super().process_request(request)
         except IgnoreRequest:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.requisites import DEFAULT_HOSTS, HostRule, css_requisites, page_requisites, srcset_urls
+from demosite.toolkit import other_host
 from pipelines.platforms import Page
 from tests.conftest import DemoSite, run_crawl
 from tests.warc_utils import read_records, scrapy_stat
@@ -102,6 +103,11 @@ def test_an_allowed_cdn_host_is_fetched(demo_site, tmp_path):
     assert set(wanted["other_host"]) <= fetched
     assert set(wanted["fetched"]) <= fetched
     assert scrapy_stat(result.log, "thread/requisites_not_allowed") is None
+    # ... and obeying its robots.txt: Scrapy's offsite filter used to drop the robots middleware's
+    # request for it, and with no rules read, everything on the CDN host was allowed
+    assert other_host(demo_site.url("/robots.txt")) in fetched
+    assert scrapy_stat(result.log, "robotstxt/response_count") == 2
+    assert scrapy_stat(result.log, "offsite/filtered") is None
 
 
 def test_requisites_off(demo_site, tmp_path):
