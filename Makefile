@@ -26,8 +26,9 @@ pywb: $(PYWB)/bin/.installed
 demo: $(BIN)/.installed
 	$(BIN)/threadwarc demo
 
+# Two processes, each test module whole on one (its module fixtures built once): CI has 2 cores.
 test: $(BIN)/.installed $(PYWB)/bin/.installed lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

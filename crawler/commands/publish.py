@@ -140,13 +140,16 @@ class Command(CommandMixin, ScrapyCommand):
         from pipelines.publishing.publish import NothingToPublish, describe_failure, publish
 
         log = logging.getLogger(__name__)
-        previous = signal.signal(signal.SIGTERM, _terminated)  # timeout, docker stop, systemd
+        interrupts = Interrupts()
+        previous = {sig: signal.signal(sig, interrupts.handle)  # Ctrl-C; timeout, docker stop, systemd
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            report = publish(args, cfg)
+            report = publish(args, cfg, interrupted=interrupts.received)
         except KeyboardInterrupt as exc:
+            sig = interrupts.received() or (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
             log.error("Interrupted (%s): nothing published; %s is as it was",
-                      "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C", cfg.directory)
-            self.exitcode = 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+                      "SIGTERM" if sig == signal.SIGTERM else "Ctrl-C", cfg.directory)
+            self.exitcode = 128 + sig
             return
         except Exception as exc:
             log.error("Nothing published: %s", describe_failure(exc, cfg.directory))
@@ -154,7 +157,8 @@ class Command(CommandMixin, ScrapyCommand):
             self.exitcode = NOTHING_TO_PUBLISH if isinstance(exc, NothingToPublish) else FAILED
             return
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         print_report(report)
         # published, but some WARC file was unreadable past some offset (or unfinished)
         self.exitcode = PUBLISHED_WITH_LOSSES if report.errors else PUBLISHED
@@ -184,5 +188,18 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: the half-built dataset is removed, the old one kept."""
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated
+class Interrupts:
+    """Ctrl-C and SIGTERM raise in the main thread, as Python's own Ctrl-C does, and are also
+    remembered: Python swallows an exception raised in a `__del__` or a weakref callback
+    ("Exception ignored in ..."), and a signal that lands there would let the publish run on
+    and replace the dataset. publish() asks `received()` before it swaps the new one in."""
+
+    def __init__(self) -> None:
+        self.signals: list[int] = []
+
+    def handle(self, signum: int, frame: object) -> None:
+        self.signals.append(signum)
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    def received(self) -> int | None:
+        return self.signals[0] if self.signals else None

@@ -83,9 +83,12 @@ class PublishReport:
     crawl_dates: tuple[str, str] | None = None  # the first and last capture's UTC day
 
 
-def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
+def publish(inputs: Iterable[str | Path], cfg: DatasetConfig, *,
+            interrupted: Callable[[], int | None] | None = None) -> PublishReport:
     """Refuses before any work what cannot be published (no inputs, a target that is not
-    ours); after the work, never replaces a dataset with one that has no articles."""
+    ours); after the work, never replaces a dataset with one that has no articles.
+    `interrupted`: a signal number if the publish was interrupted (the command's Ctrl-C and
+    SIGTERM), asked just before the new dataset replaces the old: KeyboardInterrupt then."""
     inputs = list(inputs)
     warcs = find_warcs(inputs)
     if not warcs:
@@ -115,6 +118,8 @@ def publish(inputs: Iterable[str | Path], cfg: DatasetConfig) -> PublishReport:
         warcs = [p for p in warcs if p in used]
         write_card(build, cfg, counts, summary, warcs)
         target_folder.write_marker(build)
+        if interrupted is not None and (signum := interrupted()) is not None:
+            raise KeyboardInterrupt(f"signal {signum}, received during the publish")
         target_folder.swap_in(build, target)
     fetched = summary.get("fetched") or []
     dates = (f"{min(fetched):%Y-%m-%d}", f"{max(fetched):%Y-%m-%d}") if fetched else None

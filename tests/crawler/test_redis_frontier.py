@@ -107,6 +107,21 @@ def fetched(warc_dir: Path) -> int:
     return sum(len(p.read_text().splitlines()) for p in warc_dir.glob("*-crawl.log"))
 
 
+def explain(got: set[str], reference: set[str], *folders: Path) -> str:
+    """What differs, and each worker's robots.txt fetches, rules counted and lines naming the
+    URLs that differ (a crawl that fetched what robots.txt forbids says why)."""
+    odd = sorted(got ^ reference)
+    lines = [f"extra {sorted(got - reference)}, missing {sorted(reference - got)}"]
+    for folder in folders:
+        lines.append(f"-- {folder.name}")
+        lines += [line for line in log_of(folder).splitlines()
+                  if "robotstxt" in line or "offsite" in line or "Crawl scope" in line
+                  or any(u in line for u in odd)]
+        lines += [line for p in folder.glob("*-crawl.log") for line in p.read_text().splitlines()
+                  if "/robots.txt" in line or any(u in line for u in odd)]
+    return "\n".join(lines)
+
+
 def assert_closed_and_valid(*folders: Path) -> None:
     for folder in folders:
         assert not list(folder.glob("*.open")), f"{folder}: a WARC file left open"
@@ -255,7 +270,8 @@ def test_redis_lost_mid_crawl_stops_cleanly_and_a_restart_resumes(demo_site, ref
         server.start()  # the same folder: the crawl's queue, seen-set and leases are back
         again = worker(server, tmp_path / "again")  # no seeds: it resumes the shared queue
         assert finish(again) == 0, log_of(tmp_path / "again")[-3000:]
-        assert set(partial + captures(tmp_path / "again")) == reference
+        got = set(partial + captures(tmp_path / "again"))
+        assert got == reference, explain(got, reference, tmp_path / "first", tmp_path / "again")
         assert_closed_and_valid(tmp_path / "again")
     finally:
         server.kill()

@@ -18,7 +18,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tests.conftest import CrawlResult
+from tests.conftest import ROOT, CrawlResult
 
 WGET_REJECT = r"/(user|calendar|search|comment/reply|node/add|filter)(/|\?|$)|[?&](sort|destination)="
 
@@ -324,6 +324,51 @@ def test_interrupted_publish_leaves_the_old_dataset_and_no_process(sitemap_crawl
         last = err.strip().splitlines()[-1]
         assert re.search(r"Interrupted \((Ctrl-C|SIGTERM)\): nothing published; .*ds is as it was", last)
         assert "Traceback" not in err
+
+
+SWALLOWED_CTRL_C = """
+import os, signal, sys
+from pathlib import Path
+from scrapy.utils.project import get_project_settings
+from crawler.commands.publish import Interrupts
+from pipelines.publishing.config import DatasetConfig
+from pipelines.publishing.publish import publish
+
+warcs, out = sys.argv[1], Path(sys.argv[2])
+cfg = DatasetConfig.from_settings(get_project_settings(), out)
+interrupts = Interrupts()
+signal.signal(signal.SIGINT, interrupts.handle)
+
+class Finalised:
+    def __del__(self):  # Ctrl-C lands here: Python prints "Exception ignored" and runs on
+        os.kill(os.getpid(), signal.SIGINT)
+
+Finalised()
+print("ran on after the Ctrl-C", flush=True)
+try:
+    publish([warcs], cfg, interrupted=interrupts.received)
+except KeyboardInterrupt:
+    sys.exit(130)
+sys.exit(0)
+"""
+
+
+def test_a_ctrl_c_that_python_swallowed_still_keeps_the_old_dataset(sitemap_crawl, tmp_path):
+    """A KeyboardInterrupt raised in a `__del__` (or a weakref callback) is printed and
+    dropped by Python: the publish ran on and replaced the dataset (seen once under load as
+    exit 0 after a Ctrl-C). The command's handler remembers the signal; publish() asks
+    before it swaps the new dataset in."""
+    good = tmp_path / "ds"
+    assert publish_cli(sitemap_crawl.warc_dir, "-o", good, cwd=tmp_path).returncode == 0
+    (good / "README.md").write_text("the dataset as it was\n")
+    before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
+    run = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C, str(sitemap_crawl.warc_dir), str(good)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert "ran on after the Ctrl-C" in run.stdout, run.stderr[-2000:]
+    assert "KeyboardInterrupt" in run.stderr  # Python's "Exception ignored in ... __del__"
+    assert run.returncode == 130, run.stderr[-2000:]
+    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.tmp")]
 
 
 def test_publish_never_replaces_a_folder_that_is_not_a_dataset(sitemap_crawl, tmp_path):
