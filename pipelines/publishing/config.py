@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ EXPORTS = ("jsonl", "threads")  # export.py: beside the Parquet, on request
 PAGE_TIMEOUT, MAX_PAGE_BYTES = 30.0, 20_000_000
 SHARD_BYTES = 500_000_000  # `datasets`' own max_shard_size for push_to_hub: "500MB"
 ENGINES = ("pool", "datatrove")  # who runs the extraction steps (publish.py, engine.py)
+EXECUTORS = ("local", "ray")  # where datatrove runs them (engine.py; cluster.py for Ray)
 PROGRESS_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -63,6 +65,8 @@ class DatasetConfig:
     hub_repo: str = ""  # OWNER/NAME on the Hugging Face Hub, for the card's loading lines
     engine: str = "pool"  # of ENGINES
     progress_interval: float = PROGRESS_INTERVAL  # 0: no progress bar or lines
+    executor: str = "local"  # of EXECUTORS (the datatrove engine's)
+    ray_address: str = ""  # DATASET_EXECUTOR=ray: a cluster's address; "": a Ray of our own
 
     @property
     def n_workers(self) -> int:
@@ -94,6 +98,13 @@ class DatasetConfig:
             _check_repo_id(hub_repo)
         if (engine := (s.get("DATASET_ENGINE") or "pool").strip().lower()) not in ENGINES:
             raise NotConfigured(f"DATASET_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+        if (executor := (s.get("DATASET_EXECUTOR") or "local").strip().lower()) not in EXECUTORS:
+            raise NotConfigured(f"DATASET_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+        if executor != "local" and engine != "datatrove":
+            raise NotConfigured(f"DATASET_EXECUTOR={executor} runs the datatrove engine's steps: set "
+                                "DATASET_ENGINE=datatrove too")
+        if executor == "ray" and importlib.util.find_spec("ray") is None:
+            raise NotConfigured("DATASET_EXECUTOR=ray needs Ray: pip install 'threadwarc[ray]'")
         if (progress := s.getfloat("DATASET_PROGRESS_INTERVAL", PROGRESS_INTERVAL)) < 0:
             raise NotConfigured(f"DATASET_PROGRESS_INTERVAL must be >= 0 seconds, got {progress}")
         return cls(
@@ -104,7 +115,7 @@ class DatasetConfig:
             s.get("DATASET_PRETTY_NAME") or "",
             shard_bytes, tuple(e for e in EXPORTS if e in asked),
             (s.get("DATASET_CONTACT") or "").strip(),
-            hub_repo, engine, progress,
+            hub_repo, engine, progress, executor, (s.get("DATASET_RAY_ADDRESS") or "").strip(),
         )
 
 

@@ -1,4 +1,5 @@
-"""publish.py's steps on Hugging Face datatrove's executors (DATASET_ENGINE=datatrove).
+"""publish.py's steps on Hugging Face datatrove's executors (DATASET_ENGINE=datatrove): its local one,
+or its Ray one with DATASET_EXECUTOR=ray (cluster.py).
 
 Step 1, `Scan`: one datatrove task per byte range of a WARC file (or several small files),
 publish.py's `_tasks`: each page read and analysed once (`_scan`), into a SQLite part whose
@@ -100,10 +101,17 @@ def build(build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tal
     work = build_dir / ".datatrove"  # logging_dir and parts: in the build folder, never swapped in
     work.mkdir()
     progress = Progress(cfg.progress_interval)
+    ray = False
     try:
+        if cfg.executor == "ray":
+            from . import cluster
+
+            ray = cluster.connect(cfg)
         return _run(work, build_dir, sources, cfg, tally, read_errors, progress)
     finally:
         progress.close()
+        if ray:
+            cluster.disconnect()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -490,8 +498,13 @@ def _execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConf
     # local_rank 1 (not 0) in _run_ranks: a task's loguru logs go to its file in logging_dir,
     # only errors to stderr
     started = time.perf_counter()
-    Executor([step], tasks=tasks, workers=min(cfg.n_workers, tasks), logging_dir=str(logging_dir),
-             skip_completed=True, preload=preload).run(on_done)
+    if cfg.executor == "ray":
+        from .cluster import execute
+
+        execute(step, logging_dir, tasks, cfg, on_done)
+    else:
+        Executor([step], tasks=tasks, workers=min(cfg.n_workers, tasks), logging_dir=str(logging_dir),
+                 skip_completed=True, preload=preload).run(on_done)
     logger.debug("datatrove: %s: %d task(s) in %.2f s", step.name, tasks, time.perf_counter() - started)
 
 

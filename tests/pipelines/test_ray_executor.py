@@ -1,0 +1,150 @@
+"""DATASET_EXECUTOR=ray: the datatrove engine's steps as Ray tasks, on a real Ray cluster that
+`ray start --head` runs on loopback (its own HOME and temp folder), and on a Ray the publish
+starts for itself: the pool engine's dataset, byte for byte; faults in one line."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CrawlResult
+from tests.pipelines.publishing.test_publish import _wait_gone
+from tests.pipelines.test_engine import files, publish
+from tests.redis_server import free_port
+
+RAY = Path(sys.executable).with_name("ray")
+NOISE = re.compile(r"\| (INFO|SUCCESS|DEBUG|WARNING) +\||Stats:|gcs_client")  # datatrove's, Ray's
+
+
+def dataset(root: Path) -> dict[str, bytes]:
+    """Its files; the card's loading lines name the folder: named alike here."""
+    return {name: data.replace(str(root).encode(), b"DATASET") for name, data in files(root).items()}
+
+
+def ray_processes(marker: str) -> dict[int, str]:
+    """pid -> command line of the live processes that name `marker` (a Ray temp folder)."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if proc.name.isdigit() and marker in cmd:
+            found[int(proc.name)] = cmd
+    return found
+
+
+@pytest.fixture(scope="module")
+def ray_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A HOME of the module's own (Ray keeps its token in ~/.ray) and a short temp folder
+    (Ray's socket paths must fit in 107 bytes)."""
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    yield {**os.environ, "HOME": str(tmp_path_factory.mktemp("rayhome")), "RAY_TMPDIR": temp,
+           "RAY_USAGE_STATS_ENABLED": "0"}
+    assert not ray_processes(temp), "Ray processes outlived the tests"
+    subprocess.run(["rm", "-rf", temp], check=False)
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(ray_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ray start --head --block` on loopback; its address. SIGTERM to its process group ends it."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("raycluster") / "head.log"
+    # a token in HOME: `ray start` then asks every client for it (Ray's token authentication)
+    subprocess.run([str(RAY), "get-auth-token", "--generate"], env=ray_env, capture_output=True, check=True,
+                   timeout=120)
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(RAY), "start", "--head", f"--port={port}", "--num-cpus=2",
+                                 "--include-dashboard=false", "--disable-usage-stats",
+                                 f"--temp-dir={ray_env['RAY_TMPDIR']}", "--block"],
+                                stdout=out, stderr=out, env=ray_env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():  # its own word, not a fixed time
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"ray start failed: {log.read_text()[-2000:]}")
+            try:
+                proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                pass
+        yield f"127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        _wait_gone(list(ray_processes(ray_env["RAY_TMPDIR"])), 60)  # on their pidfds
+
+
+@pytest.fixture(scope="module")
+def pool_dataset(sitemap_crawl: CrawlResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    tmp = tmp_path_factory.mktemp("raypool")
+    proc = publish(sitemap_crawl.warc_dir, tmp / "dataset", "pool", 2)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dataset(tmp / "dataset")
+
+
+def ray_publish(src: Path, out: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", "publish", str(src), "-o", str(out),
+                           "--workers", "2", "-s", "DATASET_ENGINE=datatrove", "-s", "DATASET_EXECUTOR=ray",
+                           "-L", "INFO", *extra],
+                          capture_output=True, text=True, cwd=out.parent, env=env, timeout=600)
+
+
+def test_a_ray_cluster_publishes_the_pool_engines_bytes(sitemap_crawl, pool_dataset, ray_cluster, ray_env,
+                                                        tmp_path):
+    """A client whose HOME holds the cluster's token (as `ray start` wrote it) joins without
+    RAY_AUTH_MODE set: the publish sets token mode, as `ray start` does."""
+    assert (Path(ray_env["HOME"]) / ".ray" / "auth_token").is_file()
+    env = {k: v for k, v in ray_env.items() if k != "RAY_AUTH_MODE"}
+    proc = ray_publish(sitemap_crawl.warc_dir, tmp_path / "dataset", env,
+                       "-s", f"DATASET_RAY_ADDRESS={ray_cluster}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"datatrove on Ray {ray_cluster}: 1 node(s), 2 CPU(s)" in proc.stderr
+    assert "step 2 (bodies and assembly) as 16 bucket task(s)" in proc.stderr
+    assert dataset(tmp_path / "dataset") == pool_dataset
+    noise = [line for line in proc.stderr.splitlines() if NOISE.search(line)]
+    assert noise == [], noise[:5]
+
+
+def test_a_ray_of_its_own_publishes_the_same_bytes_and_is_stopped_after(sitemap_crawl, pool_dataset, ray_env,
+                                                                       tmp_path):
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # this publish's Ray only
+    try:
+        proc = ray_publish(sitemap_crawl.warc_dir, tmp_path / "dataset", {**ray_env, "RAY_TMPDIR": temp})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "datatrove on Ray (local, ours): 1 node(s), 2 CPU(s)" in proc.stderr
+        assert dataset(tmp_path / "dataset") == pool_dataset
+        assert not ray_processes(temp), "the publish left its Ray running"
+    finally:
+        subprocess.run(["rm", "-rf", temp], check=False)
+
+
+def test_ray_faults_are_one_line_and_keep_the_old_dataset(sitemap_crawl, pool_dataset, ray_env, tmp_path):
+    out = tmp_path / "dataset"
+    refused = ray_publish(sitemap_crawl.warc_dir, out, ray_env, "-s", "DATASET_ENGINE=pool")
+    assert refused.returncode == 2
+    assert ("DATASET_EXECUTOR=ray runs the datatrove engine's steps: set DATASET_ENGINE=datatrove"
+            in refused.stderr)
+    first = ray_publish(sitemap_crawl.warc_dir, out, ray_env, "-s", "DATASET_EXECUTOR=local")
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = files(out)
+    nobody = ray_publish(sitemap_crawl.warc_dir, out, ray_env,
+                         "-s", f"DATASET_RAY_ADDRESS=127.0.0.1:{free_port()}")
+    assert nobody.returncode == 1
+    last = nobody.stderr.strip().splitlines()[-1]
+    assert re.search(r"ERROR: Nothing published: .*no Ray cluster answers at 127\.0\.0\.1:\d+ .*is as it was",
+                     last), last
+    assert "Traceback" not in nobody.stderr
+    assert files(out) == before
+    bad = ray_publish(sitemap_crawl.warc_dir, out, ray_env, "-s", "DATASET_RAY_ADDRESS=not an address")
+    assert bad.returncode == 1
+    assert "DATASET_RAY_ADDRESS must be HOST:PORT, ray://HOST:PORT or auto" in bad.stderr
+    assert files(out) == before
