@@ -1,12 +1,14 @@
 """Publishing on the pool engine and on datatrove (DATASET_ENGINE), 1 and 2 workers each.
 
-    python bench/publish_engine.py [--runs 5] [--articles 48]
+    python bench/publish_engine.py [--runs 5] [--articles 48] [--ray]
 
 Crawls the enlarged demo site once (one WARC file), then, interleaved over --runs rounds:
   * bare `trafilatura.extract` (one core, a child process, HTML decoded beforehand) over the
     article pages alone: the pages the published articles were read from;
   * `python -m crawler publish` with DATASET_ENGINE=pool and =datatrove, --workers 1 and 2
-    (wall time: interpreter start-up included).
+    (wall time: interpreter start-up included);
+  * with --ray, also datatrove with DATASET_EXECUTOR=ray on 2 workers: a Ray the publish
+    starts for itself on this machine (Ray's start-up and per-task placement included).
 Prints medians: docs/s (docs: the HTML captures publish reads, 2xx responses and revisits),
 the 2-worker/1-worker ratio of each engine, articles/s per core against bare trafilatura's
 articles/s, whether the two engines wrote the same bytes, and one datatrove publish's step
@@ -38,11 +40,11 @@ from demosite.process import spawn as start_demo_site  # noqa: E402
 ENGINES = ("pool", "datatrove")
 
 
-def publish(warc_dir: Path, out: Path, engine: str, workers: int, level: str = "WARNING"
+def publish(warc_dir: Path, out: Path, engine: str, workers: int, level: str = "WARNING", *extra: str
             ) -> tuple[float, str, str]:
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "crawler", "publish", str(warc_dir), "-o", str(out),
-                           "--workers", str(workers), "-s", f"DATASET_ENGINE={engine}", "-L", level],
+                           "--workers", str(workers), "-s", f"DATASET_ENGINE={engine}", "-L", level, *extra],
                           capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode:
@@ -79,6 +81,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=48)
+    ap.add_argument("--ray", action="store_true", help="also datatrove on a Ray of its own, 2 workers")
     ap.add_argument("--bare", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
@@ -115,6 +118,11 @@ def main() -> None:
                     wall, _, _ = publish(tmp / "one", tmp / "ds", engine, workers)
                     rates.setdefault(f"{engine} {workers}", []).append(wall)
                     same &= files(tmp / "ds") == reference
+            if args.ray:
+                wall, _, _ = publish(tmp / "one", tmp / "ds", "datatrove", 2, "WARNING",
+                                     "-s", "DATASET_EXECUTOR=ray")
+                rates.setdefault("ray 2", []).append(wall)
+                same &= files(tmp / "ds") == reference
             print(f"run {i + 1}: bare {rates['bare'][-1]:.1f} articles/s; " + ", ".join(
                 f"{k} {docs / v[-1]:.0f} docs/s" for k, v in rates.items() if k != "bare"), flush=True)
         _, log, _ = publish(tmp / "one", tmp / "ds", "datatrove", 2, level="DEBUG")
@@ -131,6 +139,8 @@ def main() -> None:
     for engine in ENGINES:
         print(f"{engine}: 2 workers / 1 worker = {med[f'{engine} 1'] / med[f'{engine} 2']:.2f}x")
     print(f"datatrove / pool, 2 workers: {med['pool 2'] / med['datatrove 2']:.2f}x (speed)")
+    if args.ray:
+        print(f"datatrove on Ray / pool, 2 workers: {med['pool 2'] / med['ray 2']:.2f}x (speed)")
     print(f"every publish wrote the reference bytes: {same}")
     print("one datatrove publish, 2 workers, its steps:")
     for line in log.splitlines():
