@@ -134,14 +134,15 @@ class WarcWriterExtension:
         self.stats.set_value("warc/records", summary.records)
         self.stats.set_value("warc/bytes", summary.bytes)
         self.stats.set_value("warc/files", len(summary.files))
+        self.stats.set_value("warc/writer_cpu_seconds", summary.cpu)
         if self.cfg.dedup:
             self.stats.set_value("warc/revisits", summary.revisits)
             self.stats.set_value("warc/revisits_304", summary.revisits_304)
             self.stats.set_value("warc/revisit_bytes_saved", summary.bytes_saved)
         logger.info(
-            "WARC output closed (%s): %d records, %d bytes in %d file(s) under %s",
+            "WARC output closed (%s): %d records, %d bytes in %d file(s) under %s (writer: %.2f CPU s)",
             reason, summary.records, summary.bytes, len(summary.files),
-            self.cfg.directory.resolve(),
+            self.cfg.directory.resolve(), summary.cpu,
         )
         if summary.files and (self.cfg.cdxj or self.cfg.wacz):
             if self.failed:  # the disk is full or the folder not writable: a copy would fail too

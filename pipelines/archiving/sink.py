@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import pickle
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -53,6 +54,7 @@ class WriteSummary:
     revisits: int = 0  # revisit records, both profiles
     revisits_304: int = 0  # of which server-not-modified
     bytes_saved: int = 0  # stored bytes of the originals they name, less their own
+    cpu: float = 0.0  # the writer process's CPU seconds (user + system), its start included
 
 
 class WriterFailed(Exception):
@@ -317,7 +319,8 @@ class WarcSink:
             error = f"the WARC writer process died (exit code {self._proc.returncode})"
         self._summary = WriteSummary(data.get("records", 0), data.get("bytes", 0),
                                      data.get("files", []), error, data.get("revisits", 0),
-                                     data.get("revisits_304", 0), data.get("bytes_saved", 0))
+                                     data.get("revisits_304", 0), data.get("bytes_saved", 0),
+                                     data.get("cpu", 0.0))
         return self._summary
 
 
@@ -356,8 +359,10 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
             files.abandon()
         raise
     s = files.summary
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     report = {"records": s.records, "bytes": s.bytes, "files": s.files, "error": error,
-              "revisits": s.revisits, "revisits_304": s.revisits_304, "bytes_saved": s.bytes_saved}
+              "revisits": s.revisits, "revisits_304": s.revisits_304, "bytes_saved": s.bytes_saved,
+              "cpu": round(usage.ru_utime + usage.ru_stime, 3)}
     with contextlib.suppress(BrokenPipeError):  # the crawl is gone; the files are closed
         stdout.write(json.dumps(report).encode())
         stdout.flush()

@@ -81,6 +81,14 @@ def test_every_exchange_is_archived_once(crawl, records):
     ids = {r.headers["WARC-Record-ID"] for r in responses}
     assert {r.headers["WARC-Concurrent-To"] for r in requests} == ids
     assert scrapy_stat(crawl.log, "warc/records") == len(records)
+    # the writer process's own CPU, for the log and the benches (its imports alone take some)
+    m = re.search(rf"WARC output closed \(finished\): {len(records)} records, .* \(writer: ([\d.]+) CPU s\)",
+                  crawl.log)
+    assert m
+    assert 0 < float(m[1]) < 60
+    stat = re.search(r"'warc/writer_cpu_seconds': ([\d.]+)", crawl.log)  # Scrapy's stats, the same
+    assert stat
+    assert abs(float(stat[1]) - float(m[1])) <= 0.005
 
 
 def test_articles_thread_pages_and_permalinks_are_archived(demo_site, by_url):
