@@ -399,10 +399,9 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
     dropped it for a requisite's CDN host, and that host's rules were then never obeyed."""
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
-            # RobotsTxtMiddleware's own request, for the host of a request this filter let
-            # through (an allowed CDN's requisite): filtered, its host's rules would never be
-            # read and everything on it allowed, silently.
+        if _robots_middlewares_own(request):
+            # for the host of a request this filter let through (an allowed CDN's requisite):
+            # filtered, its host's rules would never be read and everything on it allowed
             return
         try:
             super().process_request(request)
@@ -412,6 +411,15 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
                 logger.info("Redirect from %s leaves the crawl's sites, not followed: %s",
                             redirects[0], request.url)
             raise
+
+
+def _robots_middlewares_own(request: Request) -> bool:
+    """RobotsTxtMiddleware's request for a host's /robots.txt, as it makes it: not a redirect
+    (a robots.txt redirected elsewhere is filtered as any request is: a site must not send the
+    crawler to any host and port it names) and no query string."""
+    parts = urlparse_cached(request)
+    return (bool(request.meta.get("dont_obey_robotstxt")) and not request.meta.get("redirect_urls")
+            and parts.path == "/robots.txt" and not parts.query)
 
 
 # -- conditional re-fetch --------------------------------------------------------------------

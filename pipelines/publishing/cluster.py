@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -66,14 +67,19 @@ def connect(cfg: DatasetConfig) -> bool:
         return False
     quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                              "configure_logging": False}
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if cfg.ray_address:
             ray.init(address=cfg.ray_address, **quiet)
-        else:
-            ray.init(num_cpus=cfg.n_workers, **quiet)
+        else:  # "local": not whatever RAY_ADDRESS names
+            ray.init(address="local", num_cpus=cfg.n_workers, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {cfg.ray_address}" if cfg.ray_address else "a local Ray"
         raise RuntimeError(f"DATASET_EXECUTOR=ray: could not join {where}: {exc}") from None
+    finally:  # ray.init sets its own (SIGTERM: sys.exit): the command's are the ones that count
+        for sig, handler in handlers.items():
+            if handler is not None:
+                signal.signal(sig, handler)
     resources = ray.cluster_resources()
     logger.info("datatrove on Ray %s: %d node(s), %d CPU(s)", cfg.ray_address or "(local, ours)",
                 sum(1 for n in ray.nodes() if n.get("Alive")), int(resources.get("CPU", 0)))
@@ -114,10 +120,17 @@ def execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfi
     with _contained():  # its loguru lines (tasks launched, stats) to our log at DEBUG
         executor = RayExecutor([step], tasks=tasks, workers=min(cfg.n_workers, tasks),
                                logging_dir=str(logging_dir), skip_completed=True,
-                               cpus_per_task=1, mem_per_cpu_gb=0)  # no memory reserved: bounded anyway
-        executor.run()
+                               cpus_per_task=1, mem_per_cpu_gb=0,  # no memory reserved: bounded anyway
+                               # a task whose process died inside its actor is never reported by
+                               # datatrove's executor: only this deadline ends the wait for it
+                               time=int(cfg.ray_task_timeout) or None)
+        try:
+            executor.run()
+        except Exception as exc:  # datatrove's Ray bookkeeping raises anything
+            raise RuntimeError(f"datatrove on Ray: {step.name} failed ({type(exc).__name__}: {exc}; "
+                               "the tasks' logs are in /tmp/ray_logs on their nodes)") from exc
     if left := executor.get_incomplete_ranks(range(tasks)):
         raise RuntimeError(f"datatrove on Ray: task(s) {left} of {step.name} did not complete "
-                           f"(their logs: {logging_dir})")
+                           "(their logs are in /tmp/ray_logs on their nodes)")
     for rank in range(tasks):
         on_done(rank)

@@ -67,6 +67,7 @@ class DatasetConfig:
     progress_interval: float = PROGRESS_INTERVAL  # 0: no progress bar or lines
     executor: str = "local"  # of EXECUTORS (the datatrove engine's)
     ray_address: str = ""  # DATASET_EXECUTOR=ray: a cluster's address; "": a Ray of our own
+    ray_task_timeout: float = 3600.0  # DATASET_EXECUTOR=ray: seconds a task may take (0: no limit)
 
     @property
     def n_workers(self) -> int:
@@ -105,6 +106,8 @@ class DatasetConfig:
                                 "DATASET_ENGINE=datatrove too")
         if executor == "ray" and importlib.util.find_spec("ray") is None:
             raise NotConfigured("DATASET_EXECUTOR=ray needs Ray: pip install 'threadwarc[ray]'")
+        if (ray_timeout := s.getfloat("DATASET_RAY_TASK_TIMEOUT", 3600.0)) < 0:
+            raise NotConfigured(f"DATASET_RAY_TASK_TIMEOUT must be >= 0 seconds, got {ray_timeout}")
         if (progress := s.getfloat("DATASET_PROGRESS_INTERVAL", PROGRESS_INTERVAL)) < 0:
             raise NotConfigured(f"DATASET_PROGRESS_INTERVAL must be >= 0 seconds, got {progress}")
         return cls(
@@ -116,6 +119,7 @@ class DatasetConfig:
             shard_bytes, tuple(e for e in EXPORTS if e in asked),
             (s.get("DATASET_CONTACT") or "").strip(),
             hub_repo, engine, progress, executor, (s.get("DATASET_RAY_ADDRESS") or "").strip(),
+            ray_timeout,
         )
 
 

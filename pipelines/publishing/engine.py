@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,8 @@ def build(build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tal
             from . import cluster
 
             ray = cluster.connect(cfg)
+            # tasks run on other nodes, in other folders: every path they get is absolute
+            sources = [replace(s, path=s.path.resolve()) for s in sources]
         return _run(work, build_dir, sources, cfg, tally, read_errors, progress)
     finally:
         progress.close()

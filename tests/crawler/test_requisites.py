@@ -3,11 +3,19 @@ allow-list widened and with requisites off."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.project import get_project_settings
 
+from crawler.middlewares import OffsiteRedirectMiddleware
 from crawler.requisites import DEFAULT_HOSTS, HostRule, css_requisites, page_requisites, srcset_urls
+from crawler.spiders.thread import ThreadSpider
 from demosite.toolkit import other_host
 from pipelines.platforms import Page
 from tests.conftest import DemoSite, run_crawl
@@ -108,6 +116,33 @@ def test_an_allowed_cdn_host_is_fetched(demo_site, tmp_path):
     assert other_host(demo_site.url("/robots.txt")) in fetched
     assert scrapy_stat(result.log, "robotstxt/response_count") == 2
     assert scrapy_stat(result.log, "offsite/filtered") is None
+
+
+@pytest.mark.parametrize(("url", "meta", "passes"), [
+    ("http://cdn.example/robots.txt", {"dont_obey_robotstxt": True}, True),  # the robots middleware's
+    ("http://cdn.example/robots.txt", {}, False),  # anyone else's
+    ("http://cdn.example/robots.txt?leak=1", {"dont_obey_robotstxt": True}, False),
+    ("http://intranet.example:8080/robots.txt",  # a robots.txt the crawled site redirected elsewhere
+     {"dont_obey_robotstxt": True, "redirect_urls": ["http://news.example/robots.txt"]}, False),
+    ("http://news.example/robots.txt", {"dont_obey_robotstxt": True,
+                                        "redirect_urls": ["http://news.example/robots"]}, True),  # in scope
+], ids=["robots-middleware", "other", "query", "redirected-offsite", "redirected-onsite"])
+def test_only_the_robots_middlewares_own_request_passes_the_offsite_filter(url, meta, passes):
+    """Scrapy's filter used to drop the robots middleware's request for an allowed CDN host;
+    letting it through must not let a site send the crawler to any host by redirecting its
+    robots.txt there (the redirect keeps the meta)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    crawler = Crawler(ThreadSpider, get_project_settings())
+    crawler.stats = MemoryStatsCollector(crawler)
+    crawler.spider = ThreadSpider.from_crawler(crawler, start_urls="http://news.example/")
+    offsite = OffsiteRedirectMiddleware.from_crawler(crawler)
+    offsite.spider_opened(crawler.spider)
+    request = Request(url, meta=meta)
+    if passes:
+        assert offsite.process_request(request) is None
+    else:
+        with pytest.raises(IgnoreRequest):
+            offsite.process_request(request)
 
 
 def test_requisites_off(demo_site, tmp_path):

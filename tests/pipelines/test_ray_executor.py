@@ -101,11 +101,13 @@ def ray_publish(src: Path, out: Path, env: dict[str, str], *extra: str) -> subpr
 def test_a_ray_cluster_publishes_the_pool_engines_bytes(sitemap_crawl, pool_dataset, ray_cluster, ray_env,
                                                         tmp_path):
     """A client whose HOME holds the cluster's token (as `ray start` wrote it) joins without
-    RAY_AUTH_MODE set: the publish sets token mode, as `ray start` does."""
+    RAY_AUTH_MODE set: the publish sets token mode, as `ray start` does. Inputs given relative
+    to the publish's folder reach the tasks as absolute paths."""
     assert (Path(ray_env["HOME"]) / ".ray" / "auth_token").is_file()
     env = {k: v for k, v in ray_env.items() if k != "RAY_AUTH_MODE"}
-    proc = ray_publish(sitemap_crawl.warc_dir, tmp_path / "dataset", env,
-                       "-s", f"DATASET_RAY_ADDRESS={ray_cluster}")
+    # a relative WARC path: the cluster's workers run in folders of their own
+    relative = Path(os.path.relpath(sitemap_crawl.warc_dir, tmp_path))
+    proc = ray_publish(relative, tmp_path / "dataset", env, "-s", f"DATASET_RAY_ADDRESS={ray_cluster}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"datatrove on Ray {ray_cluster}: 1 node(s), 2 CPU(s)" in proc.stderr
     assert "step 2 (bodies and assembly) as 16 bucket task(s)" in proc.stderr
@@ -148,3 +150,35 @@ def test_ray_faults_are_one_line_and_keep_the_old_dataset(sitemap_crawl, pool_da
     assert bad.returncode == 1
     assert "DATASET_RAY_ADDRESS must be HOST:PORT, ray://HOST:PORT or auto" in bad.stderr
     assert files(out) == before
+
+
+def test_sigterm_on_ray_stops_the_publish_as_without_it(sitemap_crawl, pool_dataset, ray_env, tmp_path):
+    """ray.init installs its own SIGTERM handler (sys.exit, and a stack dump from Ray's core):
+    the command's is put back, so SIGTERM is an interrupted publish, exit 143, one line."""
+    out = tmp_path / "dataset"
+    first = ray_publish(sitemap_crawl.warc_dir, out, ray_env, "-s", "DATASET_EXECUTOR=local")
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = files(out)
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "crawler", "publish", str(sitemap_crawl.warc_dir),
+                                 "-o", str(out), "--workers", "2", "-s", "DATASET_ENGINE=datatrove",
+                                 "-s", "DATASET_EXECUTOR=ray", "-L", "INFO"],
+                                stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                                env={**ray_env, "RAY_TMPDIR": temp})
+        assert proc.stderr is not None
+        for line in proc.stderr:  # Ray is up and its handlers installed once this is logged
+            if "datatrove on Ray (local, ours)" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        err = proc.stderr.read()
+        proc.stderr.close()
+        assert proc.wait(timeout=120) == 128 + signal.SIGTERM, err[-3000:]
+        last = err.strip().splitlines()[-1]
+        assert re.search(r"Interrupted \(SIGTERM\): nothing published; .*dataset is as it was", last), last
+        assert "SIGTERM received" not in err  # Ray's core's stack dump
+        assert files(out) == before
+        _wait_gone(list(ray_processes(temp)), 60)
+        assert not ray_processes(temp), "the publish left its Ray running"
+    finally:
+        subprocess.run(["rm", "-rf", temp], check=False)
