@@ -403,6 +403,15 @@ class OffsiteRedirectMiddleware(OffsiteMiddleware):
             # for the host of a request this filter let through (an allowed CDN's requisite):
             # filtered, its host's rules would never be read and everything on it allowed
             return
+        if request.meta.get("allow_offsite") and (redirects := request.meta.get("redirect_urls")):
+            # a requisite (allowed off the crawl's hosts) that redirected: its target must be
+            # a requisite host too, or any CDN could send the crawler to any host and port
+            rule = getattr(self.crawler.spider, "requisite_hosts", None)
+            if rule is not None and not rule.allows(request.url, redirects[0]):
+                self.stats.inc_value("thread/offsite_redirects")
+                logger.info("Redirect from %s leaves the requisite hosts (WARC_PAGE_REQUISITES_HOSTS), "
+                            "not followed: %s", redirects[0], request.url)
+                raise IgnoreRequest(f"Redirected requisite off the allowed hosts: {request.url}")
         try:
             super().process_request(request)
         except IgnoreRequest:

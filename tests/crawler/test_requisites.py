@@ -126,11 +126,18 @@ def test_an_allowed_cdn_host_is_fetched(demo_site, tmp_path):
      {"dont_obey_robotstxt": True, "redirect_urls": ["http://news.example/robots.txt"]}, False),
     ("http://news.example/robots.txt", {"dont_obey_robotstxt": True,
                                         "redirect_urls": ["http://news.example/robots"]}, True),  # in scope
-], ids=["robots-middleware", "other", "query", "redirected-offsite", "redirected-onsite"])
+    # a requisite (allowed off the crawl's hosts) that redirected: to its own CDN, or elsewhere
+    ("http://ajax.googleapis.com/lib2.js", {"allow_offsite": True,
+                                           "redirect_urls": ["http://ajax.googleapis.com/lib.js"]}, True),
+    ("http://intranet.example:8080/admin", {"allow_offsite": True,
+                                            "redirect_urls": ["http://ajax.googleapis.com/lib.js"]}, False),
+], ids=["robots-middleware", "other", "query", "redirected-offsite", "redirected-onsite",
+        "requisite-redirected-on-its-cdn", "requisite-redirected-elsewhere"])
 def test_only_the_robots_middlewares_own_request_passes_the_offsite_filter(url, meta, passes):
     """Scrapy's filter used to drop the robots middleware's request for an allowed CDN host;
     letting it through must not let a site send the crawler to any host by redirecting its
-    robots.txt there (the redirect keeps the meta)."""
+    robots.txt there (the redirect keeps the meta), nor may a requisite's redirect (which keeps
+    `allow_offsite`) leave the requisite hosts."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     crawler = Crawler(ThreadSpider, get_project_settings())
     crawler.stats = MemoryStatsCollector(crawler)
