@@ -142,7 +142,8 @@ class Command(CommandMixin, ScrapyCommand):
         log = logging.getLogger(__name__)
         interrupts = Interrupts()
         previous = {sig: signal.signal(sig, interrupts.handle)  # Ctrl-C; timeout, docker stop, systemd
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
+                    for sig in (signal.SIGINT, signal.SIGTERM)
+                    if signal.getsignal(sig) is not signal.SIG_IGN}  # `nohup`, a shell's `&` job: kept
         try:
             report = publish(args, cfg, interrupted=interrupts.received)
         except KeyboardInterrupt as exc:

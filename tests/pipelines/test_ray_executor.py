@@ -31,7 +31,9 @@ def dataset(root: Path) -> dict[str, bytes]:
 
 
 def ray_processes(marker: str) -> dict[int, str]:
-    """pid -> command line of the live processes that name `marker` (a Ray temp folder)."""
+    """pid -> command line of the live processes that name `marker` (a Ray temp folder): its
+    GCS server, raylet and agents. Its workers rename themselves (`ray::...`) and are not seen
+    here; the raylet ends them when it ends."""
     found = {}
     for proc in Path("/proc").iterdir():
         try:

@@ -326,6 +326,28 @@ def test_interrupted_publish_leaves_the_old_dataset_and_no_process(sitemap_crawl
         assert "Traceback" not in err
 
 
+def test_a_publish_started_with_ctrl_c_ignored_keeps_ignoring_it(sitemap_crawl, tmp_path):
+    """`nohup`, a shell's background `&` job: SIGINT ignored when the publish starts stays
+    ignored (the command's own handler is not put in its place)."""
+    slow = tmp_path / "slow.warc.gz"
+    write_warc(slow, [("http://site.example/slow", "text/html", SLOW_PAGE)])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "publish", str(sitemap_crawl.warc_dir), str(slow), "-o",
+         str(tmp_path / "ds"), "--workers", "1", "-s", "DATASET_PAGE_TIMEOUT=120", "-L", "DEBUG"],
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as nohup does
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the workers are at it once this is logged
+        if "Extraction workers: pids" in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=300) == 0, err[-2000:]
+    assert "Interrupted" not in err
+    assert (tmp_path / "ds" / "README.md").is_file()
+
+
 SWALLOWED_CTRL_C = """
 import os, signal, sys
 from pathlib import Path
