@@ -63,11 +63,11 @@ from .publish import (
     _index_range,
     _nothing_in,
     _pool,
-    _preload,
     _revisit_pages,
     _revisited,
     _scan,
     _Staging,
+    _start_preload,
     _task_bytes,
     _tasks,
     _work,
@@ -489,7 +489,7 @@ class Executor(LocalPipelineExecutor):
             logger.debug("datatrove: %s: %d bytes pickled per task submitted", self.pipeline[0].name,
                          len(pickle.dumps((self._run_for_rank, ranks[0], 1))))
             if self.preload:  # pyarrow imports pandas (~0.5 s) for the writer: while workers work
-                threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
+                _start_preload("pandas")
             for rank, job in zip(ranks, jobs, strict=True):
                 job.result()
                 done.add(rank)

@@ -396,7 +396,7 @@ def _run_steps(pool: ProcessPoolExecutor, build: Path, sources: list[Source], cf
     logger.debug("Extraction workers: pids %s",
                  ", ".join(map(str, sorted(getattr(pool, "_processes", None) or {}))))
     # pyarrow imports pandas (~0.5 s) on its first table; do it while the workers work
-    threading.Thread(target=_preload, args=("pandas",), daemon=True).start()
+    _start_preload("pandas")
     parts_left = Counter(number for task in tasks for number, *_ in task)
     progress.step("reading WARC files", sum(_task_bytes(t) for t in tasks), "B",
                   files=f"0/{len(parts_left)}", records=0, pages=0)
@@ -641,6 +641,19 @@ def _analysed(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, tal
             continue
         if result is not None:
             yield result
+
+
+def _start_preload(module: str) -> None:
+    """`_preload` in a thread that never takes Ctrl-C or SIGTERM. The kernel hands a signal
+    for the process to any thread not blocking it; one that lands here would wake no wait of
+    the main thread, and Python runs its handler only when the main thread next runs Python
+    code: after a long wait, the interrupt would come late (or, seen twice under load, an
+    interrupted publish finished and exited 0). Blocked here, it goes to the main thread."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        threading.Thread(target=_preload, args=(module,), daemon=True).start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _preload(module: str) -> None:
