@@ -645,10 +645,9 @@ def _analysed(docs: Iterable[HtmlDoc | tuple[Capture, str]], timeout: float, tal
 
 def _start_preload(module: str) -> None:
     """`_preload` in a thread that never takes Ctrl-C or SIGTERM. The kernel hands a signal
-    for the process to any thread not blocking it; one that lands here would wake no wait of
-    the main thread, and Python runs its handler only when the main thread next runs Python
-    code: after a long wait, the interrupt would come late (or, seen twice under load, an
-    interrupted publish finished and exited 0). Blocked here, it goes to the main thread."""
+    for the process to any thread not blocking it; one that lands here wakes no wait of the
+    main thread, and Python runs its handler only when the main thread next runs Python code
+    (after a long wait: a late interrupt). Blocked here, it goes to the main thread."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         threading.Thread(target=_preload, args=(module,), daemon=True).start()

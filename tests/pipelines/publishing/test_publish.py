@@ -296,7 +296,11 @@ def test_interrupted_publish_leaves_the_old_dataset_and_no_process(sitemap_crawl
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler", "publish", str(sitemap_crawl.warc_dir), str(slow), "-o", str(good),
          "--workers", "1", "-s", "DATASET_PAGE_TIMEOUT=120", "-L", "DEBUG"],
-        stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True)
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
+        # Ctrl-C as a terminal's foreground job has it, whatever this run inherited (a suite
+        # started in the background, under nohup or by some CI runners ignores SIGINT, and the
+        # publish rightly keeps an ignored SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: list[int] = []
     for line in proc.stderr:  # the build folder and the workers exist once this is logged
         if m := re.search(r"Extraction workers: pids ([\d, ]+)", line):
