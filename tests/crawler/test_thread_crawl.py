@@ -88,7 +88,7 @@ def test_every_exchange_is_archived_once(crawl, records):
     assert 0 < float(m[1]) < 60
     stat = re.search(r"'warc/writer_cpu_seconds': ([\d.]+)", crawl.log)  # Scrapy's stats, the same
     assert stat
-    assert abs(float(stat[1]) - float(m[1])) <= 0.005
+    assert abs(float(stat[1]) - float(m[1])) < 0.01  # the line rounds to 2 places
 
 
 def test_articles_thread_pages_and_permalinks_are_archived(demo_site, by_url):
