@@ -426,9 +426,10 @@ def _robots_middlewares_own(request: Request) -> bool:
     """RobotsTxtMiddleware's request for a host's /robots.txt, as it makes it: not a redirect
     (a robots.txt redirected elsewhere is filtered as any request is: a site must not send the
     crawler to any host and port it names) and no query string."""
+    if not request.meta.get("dont_obey_robotstxt") or request.meta.get("redirect_urls"):
+        return False  # every other request: no URL parsing
     parts = urlparse_cached(request)
-    return (bool(request.meta.get("dont_obey_robotstxt")) and not request.meta.get("redirect_urls")
-            and parts.path == "/robots.txt" and not parts.query)
+    return parts.path == "/robots.txt" and not parts.query
 
 
 # -- conditional re-fetch --------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,3 +190,15 @@ def measured_crawl(warc_dir: Path, *args: str) -> MeasuredCrawl:
                               check=False)
     peak = int(rss_path.read_text()) if rss_path.exists() else 0
     return MeasuredCrawl(proc.returncode, log_path.read_text(), warc_dir, peak)
+
+
+def wait_for(what: str, check: object, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Until check() holds: each try waits on the process's exit for 50 ms (no blind sleep)."""
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen (worker exit code {proc.poll()})")
+        try:
+            proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass

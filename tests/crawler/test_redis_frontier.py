@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import CRAWL_ENV, ROOT, DemoSite, crawl_command, run_crawl
+from tests.conftest import CRAWL_ENV, ROOT, DemoSite, crawl_command, run_crawl, wait_for
 from tests.redis_server import RedisServer, free_port
 from tests.warc_utils import read_records, tool
 
@@ -88,18 +88,6 @@ def log_of(warc_dir: Path) -> str:
 
 def finish(proc: subprocess.Popen[str], timeout: float = 120) -> int:
     return proc.wait(timeout=timeout)
-
-
-def wait_for(what: str, check: object, proc: subprocess.Popen[str], timeout: float = 60) -> None:
-    """Until check() holds: each try waits on the process's exit for 50 ms (no blind sleep)."""
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not seen (worker exit code {proc.poll()})")
-        try:
-            proc.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 def fetched(warc_dir: Path) -> int:

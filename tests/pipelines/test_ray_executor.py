@@ -10,13 +10,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CrawlResult
+from tests.conftest import CrawlResult, wait_for
 from tests.pipelines.publishing.test_publish import _wait_gone
 from tests.pipelines.test_engine import files, publish
 from tests.redis_server import free_port
@@ -70,14 +69,8 @@ def ray_cluster(ray_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
                                  f"--temp-dir={ray_env['RAY_TMPDIR']}", "--block"],
                                 stdout=out, stderr=out, env=ray_env, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in log.read_text():  # its own word, not a fixed time
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ray start failed: {log.read_text()[-2000:]}")
-            try:
-                proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
+        wait_for("ray start: 'Ray runtime started'", lambda: "Ray runtime started" in log.read_text(), proc,
+                 timeout=120)  # its own word, not a fixed time
         yield f"127.0.0.1:{port}"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
