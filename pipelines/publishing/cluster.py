@@ -1,12 +1,16 @@
 """The datatrove engine's steps on a Ray cluster (DATASET_EXECUTOR=ray, DATASET_RAY_ADDRESS).
 
-engine.py runs the same two steps, with the same tasks and buckets, on datatrove's
-`RayPipelineExecutor` instead of its local one: each task a Ray task (datatrove's placement
-group and actor per task, its completion markers, its resubmission of a task whose node
-died), `DATASET_WORKERS` tasks at a time. Whatever runs where, the dataset is the same bytes:
-the tasks write their parts and buckets under the build folder, and this process merges them
-in key order as with the local executor.
+engine.py runs the same two steps, with the same tasks and buckets, on Ray instead of
+datatrove's local executor: each rank one plain Ray task (`_task`) that runs datatrove's
+`_run_for_rank` (its per-task log, stats and completion marker), `DATASET_WORKERS` tasks at a
+time. datatrove's own `RayPipelineExecutor.run` is not used: it makes a placement group, an actor
+and a process pool for every task (~1 s each), and a task whose pool process dies (the OOM
+killer) is never reported, so the publish would wait for it forever. A plain task's process
+that dies is Ray's `WorkerCrashedError` here: the rank runs again (at most `RETRIES` times, each
+logged); a task that raised fails the publish with its error in the one line.
 
+Whatever runs where, the dataset is the same bytes: the tasks write their parts and buckets
+under the build folder, and this process merges them in key order as with the local executor.
 So every node must see the build folder (beside DATASET_DIR) and the WARC files at the same
 paths: a shared file system (NFS, Lustre, a cloud file store mounted on each node). With no
 address, a Ray of this process's own is started on this machine for the publish and stopped
@@ -19,6 +23,8 @@ import logging
 import os
 import signal
 import socket
+import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,14 +45,84 @@ finally:
 logger = logging.getLogger(__name__)
 
 
+RETRIES = 3  # runs of a rank after its process died, before the publish gives up
+
+
 class RayExecutor(RayPipelineExecutor):
-    """datatrove's Ray executor; each task contained as on the local one (engine._contained)."""
+    """datatrove's Ray executor (ranks, logging_dir, per-task logs, stats, completion markers),
+    its ranks run as plain Ray tasks by `run`; each task contained as on the local one."""
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1) -> Any:
         from .engine import _contained
 
         with _contained():
             return super()._run_for_rank(rank, local_rank, node_rank)
+
+    def run(self, on_done: Callable[[int], None] = lambda rank: None) -> None:  # type: ignore[override]
+        """The incomplete ranks, `self.workers` at a time; `on_done(rank)` here in rank order as
+        they complete. A rank whose process died runs again; one that raised, or outlived
+        `self.time` seconds, fails the run (RuntimeError, one line)."""
+        import ray
+        from ray.exceptions import RayError, RayTaskError
+
+        step = self.pipeline[0].name
+        ranks = deque(self.get_incomplete_ranks(range(self.world_size)))
+        done = set(range(self.world_size)) - set(ranks)
+        self.save_executor_as_json()
+        remote = ray.remote(_task).options(num_cpus=self.cpus_per_task, max_retries=0, name=TASK_NAME)
+        this = ray.put(self)
+        running: dict[Any, tuple[int, float]] = {}  # task -> (rank, started)
+        runs: dict[int, int] = {}
+        following = 0  # the next rank for on_done
+        try:
+            while ranks or running:
+                while ranks and len(running) < self.workers:
+                    rank = ranks.popleft()
+                    runs[rank] = runs.get(rank, 0) + 1
+                    running[remote.remote(this, rank)] = (rank, time.monotonic())
+                finished, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+                for task in finished:
+                    rank, _ = running.pop(task)
+                    try:
+                        ray.get(task, timeout=60)
+                    except RayTaskError as exc:  # the task raised: its own error, not Ray's wrapping
+                        cause = exc.cause if exc.cause is not None else exc
+                        last = (str(cause).strip().splitlines() or [""])[-1]
+                        raise RuntimeError(f"task {rank} of {step} failed: {type(cause).__name__}: "
+                                           f"{last}") from None
+                    except RayError as exc:  # its process or node died
+                        if runs[rank] > RETRIES:
+                            raise RuntimeError(f"task {rank} of {step}: its process died {runs[rank]} "
+                                               f"times ({type(exc).__name__})") from None
+                        logger.warning("datatrove on Ray: task %d of %s: its process died (%s); "
+                                       "running it again (%d of %d)", rank, step, type(exc).__name__,
+                                       runs[rank], RETRIES)
+                        ranks.append(rank)
+                        continue
+                    done.add(rank)
+                    while following in done:
+                        on_done(following)
+                        following += 1
+                if self.time:
+                    for task, (rank, started) in list(running.items()):
+                        if time.monotonic() - started > self.time:
+                            ray.cancel(task, force=True)
+                            raise RuntimeError(f"task {rank} of {step} did not finish within "
+                                               f"DATASET_RAY_TASK_TIMEOUT ({self.time} s)")
+        finally:
+            for task in running:  # a failed or interrupted run leaves nothing running
+                ray.cancel(task, force=True)
+        while following < self.world_size:
+            on_done(following)
+            following += 1
+
+
+TASK_NAME = "threadwarc-task"  # the tasks' name in Ray (and their processes' title: ray::...)
+
+
+def _task(executor: RayExecutor, rank: int) -> None:
+    """One rank, in a Ray worker's process: its log to datatrove's task file (local_rank 1)."""
+    executor._run_for_rank(rank, 1)
 
 
 def connect(cfg: DatasetConfig) -> bool:
@@ -119,18 +195,12 @@ def execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfi
 
     with _contained():  # its loguru lines (tasks launched, stats) to our log at DEBUG
         executor = RayExecutor([step], tasks=tasks, workers=min(cfg.n_workers, tasks),
-                               logging_dir=str(logging_dir), skip_completed=True,
-                               cpus_per_task=1, mem_per_cpu_gb=0,  # no memory reserved: bounded anyway
-                               # a task whose process died inside its actor is never reported by
-                               # datatrove's executor: only this deadline ends the wait for it
-                               time=int(cfg.ray_task_timeout) or None)
-        try:
-            executor.run()
-        except Exception as exc:  # datatrove's Ray bookkeeping raises anything
-            raise RuntimeError(f"datatrove on Ray: {step.name} failed ({type(exc).__name__}: {exc}; "
-                               "the tasks' logs are in /tmp/ray_logs on their nodes)") from exc
+                               logging_dir=str(logging_dir), skip_completed=True, cpus_per_task=1,
+                               mem_per_cpu_gb=0, time=cfg.ray_task_timeout or None)
+    try:
+        executor.run(on_done)
+    except RuntimeError as exc:
+        raise RuntimeError(f"datatrove on Ray: {exc}") from None
     if left := executor.get_incomplete_ranks(range(tasks)):
-        raise RuntimeError(f"datatrove on Ray: task(s) {left} of {step.name} did not complete "
-                           "(their logs are in /tmp/ray_logs on their nodes)")
-    for rank in range(tasks):
-        on_done(rank)
+        raise RuntimeError(f"datatrove on Ray: task(s) {left} of {step.name} ran but left no "
+                           "completion marker (is the build folder on a file system all nodes share?)")

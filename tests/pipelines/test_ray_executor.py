@@ -4,6 +4,7 @@ starts for itself: the pool engine's dataset, byte for byte; faults in one line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -177,3 +178,78 @@ def test_sigterm_on_ray_stops_the_publish_as_without_it(sitemap_crawl, pool_data
         assert not ray_processes(temp), "the publish left its Ray running"
     finally:
         subprocess.run(["rm", "-rf", temp], check=False)
+
+
+def _task_processes(raylets: set[int]) -> list[int]:
+    """The raylets' workers running a publish task now (their title: `ray::threadwarc-task`)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid in raylets and (proc / "cmdline").read_bytes().startswith(b"ray::threadwarc-task"):
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _kill_one_mid_task(raylets: set[int]) -> int | None:
+    """SIGKILL to a worker caught mid-task: stopped first, then its title read again (a stopped
+    process cannot finish its task in between); one that was already done is let go."""
+    for pid in _task_processes(raylets):
+        try:
+            os.kill(pid, signal.SIGSTOP)
+            if (Path("/proc") / str(pid) / "cmdline").read_bytes().startswith(b"ray::threadwarc-task"):
+                os.kill(pid, signal.SIGKILL)
+                return pid
+            os.kill(pid, signal.SIGCONT)
+        except (ProcessLookupError, FileNotFoundError):
+            continue
+    return None
+
+
+def test_a_task_whose_process_is_killed_runs_again(sitemap_crawl, pool_dataset, ray_cluster, ray_env,
+                                                    tmp_path):
+    """The OOM killer's case: a task's process dies mid-task. Ray reports it
+    (WorkerCrashedError), the rank runs again in another process, logged, and the dataset is
+    the pool engine's bytes. (datatrove's own Ray executor ran each task in a process pool
+    inside an actor and never heard of that death: the publish waited for it forever.)"""
+    raylets = {pid for pid, cmd in ray_processes(ray_env["RAY_TMPDIR"]).items() if "/raylet " in cmd}
+    assert raylets, ray_processes(ray_env["RAY_TMPDIR"])
+    out = tmp_path / "dataset"
+    err = tmp_path / "publish.log"
+    with err.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "crawler", "publish", str(sitemap_crawl.warc_dir),
+                                 "-o", str(out), "--workers", "2", "-s", "DATASET_ENGINE=datatrove",
+                                 "-s", "DATASET_EXECUTOR=ray", "-s", f"DATASET_RAY_ADDRESS={ray_cluster}",
+                                 "-L", "INFO"], stderr=log, cwd=tmp_path, env=ray_env)
+    killed = None
+    while killed is None and proc.poll() is None:
+        killed = _kill_one_mid_task(raylets)
+        if killed is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.005)  # polls the tasks' titles while the publish runs
+    assert proc.wait(timeout=600) == 0, err.read_text()[-3000:]
+    assert killed is not None, "no task was caught running"
+    text = err.read_text()
+    again = r"datatrove on Ray: task \d+ of .*: its process died \(\w+\); running it again \(1 of 3\)"
+    assert re.search(again, text), text[-3000:]
+    assert dataset(out) == pool_dataset
+
+
+def test_a_task_past_its_timeout_fails_the_publish_in_one_line(sitemap_crawl, ray_cluster, ray_env, tmp_path):
+    """DATASET_RAY_TASK_TIMEOUT counts from a task's submission: at 10 ms the tasks that run
+    beside another (each loads its inputs from disk) cannot finish in time. One is cancelled,
+    and the publish fails in one line with the old dataset kept."""
+    out = tmp_path / "dataset"
+    first = ray_publish(sitemap_crawl.warc_dir, out, ray_env, "-s", "DATASET_EXECUTOR=local")
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = files(out)
+    late = ray_publish(sitemap_crawl.warc_dir, out, ray_env, "-s", f"DATASET_RAY_ADDRESS={ray_cluster}",
+                       "-s", "DATASET_RAY_TASK_TIMEOUT=0.01")
+    assert late.returncode == 1, late.stderr[-3000:]
+    last = late.stderr.strip().splitlines()[-1]
+    assert re.search(r"ERROR: Nothing published: .*datatrove on Ray: task \d+ of [a-z ]+ did not "
+                     r"finish within DATASET_RAY_TASK_TIMEOUT \(0\.01 s\).*is as it was", last), last
+    assert "Traceback" not in late.stderr
+    assert files(out) == before
