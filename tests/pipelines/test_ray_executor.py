@@ -249,7 +249,7 @@ def test_a_task_past_its_timeout_fails_the_publish_in_one_line(sitemap_crawl, ra
                        "-s", "DATASET_RAY_TASK_TIMEOUT=0.01")
     assert late.returncode == 1, late.stderr[-3000:]
     last = late.stderr.strip().splitlines()[-1]
-    assert re.search(r"ERROR: Nothing published: .*datatrove on Ray: task \d+ of [a-z ]+ did not "
+    assert re.search(r"ERROR: Nothing published: .*datatrove on Ray: task \d+ of [\w ]+ did not "
                      r"finish within DATASET_RAY_TASK_TIMEOUT \(0\.01 s\).*is as it was", last), last
     assert "Traceback" not in late.stderr
     assert files(out) == before
