@@ -1,5 +1,7 @@
 """threadwarc's Scrapy settings: only what differs from Scrapy's defaults."""
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from crawler.offline import use_bundled_suffix_list
 
 # tldextract (Scrapy's cookies middleware) uses its bundled public suffix list, never the network
@@ -65,16 +67,21 @@ EXTENSIONS = {
     "crawler.extensions.DatasetPublisherExtension": 10,
     "crawler.progress.ProgressLog": 20,  # replaces LogStats' "Crawled N pages, scraped 0 items"
     "crawler.progress.RunReport": 30,
-    "scrapy.extensions.logstats.LogStats": None,
-    # AutoThrottle that lets 304s lower the delay too (a revalidating crawl is mostly 304s)
-    "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.RevalidatingAutoThrottle": 0,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    # Scrapy 2.19's remote control, an HTTP server on localhost that runs the Python code sent
-    # to it: off, like the telnet console (an unattended archival crawl needs no code-execution
-    # port; importing aiohttp for it cost ~0.23 s of every crawl's start-up). None, not
-    # REMOTE_CONTROL_ENABLED = False, which would still import it.
-    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+# Scrapy's own extensions minus four, taken out of EXTENSIONS_BASE itself: a `None` in
+# EXTENSIONS still imports the class (Scrapy 2.19 loads each key to normalise it), and the
+# remote control's module imports aiohttp (~0.15 s of every command's start-up).
+# - LogStats: crawler.progress.ProgressLog replaces its "Crawled N pages, scraped 0 items";
+# - AutoThrottle: RevalidatingAutoThrottle above lets 304s lower the delay too (a
+#   revalidating crawl is mostly 304s);
+# - the telnet console and Scrapy 2.19's remote control (an HTTP server on localhost that runs
+#   the Python code sent to it): an unattended archival crawl needs no code-execution port.
+EXTENSIONS_BASE = {
+    path: order for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path not in ("scrapy.extensions.logstats.LogStats", "scrapy.extensions.throttle.AutoThrottle",
+                    "scrapy.extensions.telnet.TelnetConsole",
+                    "scrapy.extensions.remote_control.RemoteControl")
 }
 # A progress line every THREAD_PROGRESS_INTERVAL seconds (0: none). Each run writes
 # <WARC_DIR>/<WARC_PREFIX>-<UTC timestamp>-crawl.log (a line per fetch) and -stats.json.

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.commands.crawl import EXIT_CODES
+from crawler.commands.crawl import ENDED_EARLY, EXIT_CODES
 from crawler.offline import SUFFIX_LIST_URLS, use_bundled_suffix_list
 from tests.conftest import CRAWL_ENV, ROOT, DemoSite, crawl_command
 from tests.warc_utils import BIN
@@ -249,3 +249,25 @@ def test_an_operators_suffix_list_urls_are_kept(monkeypatch):
     monkeypatch.delenv(SUFFIX_LIST_URLS)
     use_bundled_suffix_list()
     assert os.environ[SUFFIX_LIST_URLS] == ""
+
+
+def test_a_crawl_runs_without_a_code_execution_port_and_without_importing_one(tmp_path, demo_site: DemoSite):
+    """Scrapy's telnet console and remote control (an HTTP server running the Python code sent
+    to it) are off; taken out of EXTENSIONS_BASE, so their modules (aiohttp's server: ~0.15 s)
+    are not even imported."""
+    cmd = crawl_command(tmp_path / "warc", "-a", f"start_urls={demo_site.truth['seeds']['sitemap']}",
+                        "-s", "CLOSESPIDER_PAGECOUNT=3")
+    cmd[1:1] = ["-X", "importtime"]
+    proc = run(*cmd, cwd=tmp_path, timeout=300)
+    err = proc.stderr
+    assert proc.returncode == ENDED_EARLY, err[-3000:]  # CLOSESPIDER_PAGECOUNT, as asked
+    enabled = err.split("Enabled extensions:", 1)[1].split("]", 1)[0]
+    assert "crawler.extensions.WarcWriterExtension" in enabled
+    for off in ("TelnetConsole", "RemoteControl", "LogStats", "scrapy.extensions.throttle.AutoThrottle"):
+        assert off not in enabled
+    imported = {line.rsplit("|", 1)[1].strip() for line in err.splitlines()
+                if line.startswith("import time:")}
+    assert "scrapy.extensions.telnet" not in imported
+    assert "scrapy.extensions.remote_control" not in imported
+    assert "aiohttp" not in imported
+    assert "scrapy.core.engine" in imported  # importtime did list the crawl's imports
