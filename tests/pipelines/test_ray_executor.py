@@ -120,6 +120,8 @@ def test_a_ray_of_its_own_publishes_the_same_bytes_and_is_stopped_after(sitemap_
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "datatrove on Ray (local, ours): 1 node(s), 2 CPU(s)" in proc.stderr
         assert dataset(tmp_path / "dataset") == pool_dataset
+        token = Path(ray_env["HOME"]) / ".ray" / "auth_token"  # Ray writes it 0644
+        assert token.stat().st_mode & 0o777 == 0o600
         assert not ray_processes(temp), "the publish left its Ray running"
     finally:
         subprocess.run(["rm", "-rf", temp], check=False)
