@@ -585,8 +585,8 @@ class _CappedParser(StatusAndHeadersParser):
         status = text.rstrip()
         if total == 0:
             raise EOFError()
-        if not status:
-            return StatusAndHeaders(status, [], protocol="", total_len=total)
+        if not status:  # a blank line: warcio's empty header (for a WARC header, checked below)
+            return self._checked(StatusAndHeaders(status, [], protocol="", total_len=total), lines)
         if self.verify:
             protocol_status = self.split_prefix(status, self.statuslist)
             if not protocol_status:
@@ -614,8 +614,12 @@ class _CappedParser(StatusAndHeadersParser):
         parsed = StatusAndHeaders(protocol_status[1].strip() if len(protocol_status) > 1 else "", [],
                                   protocol=protocol_status[0], total_len=total)
         parsed.headers = headers  # already str: warcio's constructor would convert each again
+        return self._checked(parsed, lines)
+
+    def _checked(self, parsed: StatusAndHeaders, lines: _CappedLines) -> StatusAndHeaders:
         if self.what != "WARC":
             return parsed
+        headers = parsed.headers
         if lines.cut:
             raise RecordCut(lines.cut)
         names = [name.lower() for name, _ in headers]
@@ -627,8 +631,10 @@ class _CappedParser(StatusAndHeadersParser):
         return parsed
 
 
-def _decoded(line: bytes) -> str:
-    """warcio's `decode_header`: UTF-8, else ISO-8859-1."""
+def _decoded(line: bytes | str) -> str:
+    """warcio's `decode_header`: UTF-8, else ISO-8859-1 (a str as it is)."""
+    if isinstance(line, str):
+        return line
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:

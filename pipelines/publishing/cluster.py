@@ -48,6 +48,14 @@ logger = logging.getLogger(__name__)
 RETRIES = 3  # runs of a rank after its process died, before the publish gives up
 
 
+def _died() -> tuple[type[BaseException], ...]:
+    """Ray's errors for a task whose process or node died (the OOM killer, a lost node): the
+    ones worth running the task again for."""
+    from ray import exceptions as ex
+
+    return (ex.WorkerCrashedError, ex.OutOfMemoryError, ex.NodeDiedError, ex.LocalRayletDiedError)
+
+
 class RayExecutor(RayPipelineExecutor):
     """datatrove's Ray executor (ranks, logging_dir, per-task logs, stats, completion markers),
     its ranks run as plain Ray tasks by `run`; each task contained as on the local one."""
@@ -60,8 +68,10 @@ class RayExecutor(RayPipelineExecutor):
 
     def run(self, on_done: Callable[[int], None] = lambda rank: None) -> None:  # type: ignore[override]
         """The incomplete ranks, `self.workers` at a time; `on_done(rank)` here in rank order as
-        they complete. A rank whose process died runs again; one that raised, or outlived
-        `self.time` seconds, fails the run (RuntimeError, one line)."""
+        they complete (a rank is complete when its task returned and its completion marker is
+        seen here). A rank whose process or node died runs again (at most RETRIES times); one
+        that raised, or was not done `self.time` seconds after its submission, fails the run
+        (RuntimeError, one line)."""
         import ray
         from ray.exceptions import RayError, RayTaskError
 
@@ -71,7 +81,7 @@ class RayExecutor(RayPipelineExecutor):
         self.save_executor_as_json()
         remote = ray.remote(_task).options(num_cpus=self.cpus_per_task, max_retries=0, name=TASK_NAME)
         this = ray.put(self)
-        running: dict[Any, tuple[int, float]] = {}  # task -> (rank, started)
+        running: dict[Any, tuple[int, float]] = {}  # task -> (rank, submitted)
         runs: dict[int, int] = {}
         following = 0  # the next rank for on_done
         try:
@@ -84,13 +94,11 @@ class RayExecutor(RayPipelineExecutor):
                 for task in finished:
                     rank, _ = running.pop(task)
                     try:
-                        ray.get(task, timeout=60)
+                        ray.get(task)  # ready: its result (None) or its error, at once
                     except RayTaskError as exc:  # the task raised: its own error, not Ray's wrapping
-                        cause = exc.cause if exc.cause is not None else exc
-                        last = (str(cause).strip().splitlines() or [""])[-1]
-                        raise RuntimeError(f"task {rank} of {step} failed: {type(cause).__name__}: "
-                                           f"{last}") from None
-                    except RayError as exc:  # its process or node died
+                        raise RuntimeError(f"task {rank} of {step} failed: {_one_line(exc.cause or exc)}"
+                                           ) from None
+                    except _died() as exc:
                         if runs[rank] > RETRIES:
                             raise RuntimeError(f"task {rank} of {step}: its process died {runs[rank]} "
                                                f"times ({type(exc).__name__})") from None
@@ -99,22 +107,36 @@ class RayExecutor(RayPipelineExecutor):
                                        runs[rank], RETRIES)
                         ranks.append(rank)
                         continue
+                    except RayError as exc:  # Ray could not run it (unschedulable, auth, store full)
+                        raise RuntimeError(f"task {rank} of {step}: {_one_line(exc)}") from None
+                    if not self.is_rank_completed(rank):
+                        raise RuntimeError(f"task {rank} of {step} returned but its completion marker "
+                                           f"is not in {self.logging_dir.path} here (is the build folder "
+                                           "on a file system every node shares?)")
                     done.add(rank)
-                    while following in done:
-                        on_done(following)
-                        following += 1
+                while ranks and len(running) < self.workers:  # the freed slots first, then the merge
+                    rank = ranks.popleft()
+                    runs[rank] = runs.get(rank, 0) + 1
+                    running[remote.remote(this, rank)] = (rank, time.monotonic())
+                while following in done:
+                    on_done(following)
+                    following += 1
                 if self.time:
-                    for task, (rank, started) in list(running.items()):
-                        if time.monotonic() - started > self.time:
-                            ray.cancel(task, force=True)
-                            raise RuntimeError(f"task {rank} of {step} did not finish within "
-                                               f"DATASET_RAY_TASK_TIMEOUT ({self.time} s)")
+                    for task, (rank, submitted) in list(running.items()):
+                        if time.monotonic() - submitted > self.time and not ray.wait([task], timeout=0)[0]:
+                            raise RuntimeError(f"task {rank} of {step} was not done {self.time} s after "
+                                               "its submission (DATASET_RAY_TASK_TIMEOUT)")
         finally:
             for task in running:  # a failed or interrupted run leaves nothing running
                 ray.cancel(task, force=True)
         while following < self.world_size:
             on_done(following)
             following += 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """Its class and the last line of its text (where a traceback's text ends: the message)."""
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[-1]}"
 
 
 TASK_NAME = "threadwarc-task"  # the tasks' name in Ray (and their processes' title: ray::...)
@@ -156,7 +178,8 @@ def connect(cfg: DatasetConfig) -> bool:
         for sig, handler in handlers.items():
             if handler is not None:
                 signal.signal(sig, handler)
-    _owner_only(Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token"))
+    if not os.environ.get("RAY_AUTH_TOKEN_PATH"):  # a file of the user's own choice: theirs to set
+        _owner_only(Path.home() / ".ray" / "auth_token")
     resources = ray.cluster_resources()
     logger.info("datatrove on Ray %s: %d node(s), %d CPU(s)", cfg.ray_address or "(local, ours)",
                 sum(1 for n in ray.nodes() if n.get("Alive")), int(resources.get("CPU", 0)))
@@ -164,9 +187,10 @@ def connect(cfg: DatasetConfig) -> bool:
 
 
 def _owner_only(token: Path) -> None:
-    """Ray writes its token file (generated by `ray.init` for a Ray of our own, or by `ray
-    start`) readable by every user of the machine: whoever reads it can run code on the
-    cluster. Made readable by its owner only, when that is us."""
+    """Ray writes its default token file (`ray.init` for a Ray of our own, `ray start`, `ray
+    get-auth-token --generate`) readable by every user of the machine, and whoever reads it can
+    run code on the cluster: made readable by its owner only, when that is us. (Ray writes it
+    0644 first: other users can read it until this runs.)"""
     try:
         st = token.stat()
         if st.st_uid == os.getuid() and st.st_mode & 0o077:
