@@ -13,6 +13,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
@@ -575,18 +576,26 @@ class _CappedParser(StatusAndHeadersParser):
     def parse(self, stream: Any, full_statusline: bytes | None = None) -> StatusAndHeaders:
         """warcio's `parse`, line for line the same result (its status line check, continuation
         lines, each line decoded as UTF-8 or else ISO-8859-1), in one pass over lines read
-        with the cap: warcio's own, behind a per-line wrapper, was a third of a publish."""
+        with the cap: warcio's own, behind a per-line wrapper, was a third of a publish. Each
+        line is read with `readline(left + 1)`: warcio's readline(n) can stop short of n and of
+        the line's end, and the rest of a long line then comes as lines of its own, still
+        counted in `left`."""
+        # the WARC header is read from _CappedReader itself: its base's readline, one call less
+        readline = (partial(DecompressingBufferedReader.readline, stream) if type(stream) is _CappedReader
+                    else stream.readline)
         left = MAX_HEADER_BYTES - len(full_statusline or b"")
-        lines = _CappedLines(stream, left, self.what, status=full_statusline is None)
         if full_statusline is None:
-            full_statusline = lines.readline()
+            full_statusline = readline(left + 1)
+            left -= len(full_statusline)
+            if left < 0:
+                raise HeaderTooLarge(f"{self.what} header larger than {MAX_HEADER_BYTES} bytes")
         text = _decoded(full_statusline)
         total = len(text)
         status = text.rstrip()
         if total == 0:
             raise EOFError()
         if not status:  # a blank line: warcio's empty header (for a WARC header, checked below)
-            return self._checked(StatusAndHeaders(status, [], protocol="", total_len=total), lines)
+            return self._checked(StatusAndHeaders(status, [], protocol="", total_len=total), "")
         if self.verify:
             protocol_status = self.split_prefix(status, self.statuslist)
             if not protocol_status:
@@ -594,10 +603,23 @@ class _CappedParser(StatusAndHeadersParser):
                     f"Expected Status Line starting with {self.statuslist} - Found: {status}", text)
         else:
             protocol_status = status.split(" ", 1)
+        warc, cut = self.what == "WARC", ""
         headers: list[tuple[str, str]] = []
         name, value, started = "", None, False
         while True:  # up to a line that is blank once stripped, or the end
-            text = _decoded(lines.readline())
+            line = readline(left + 1)
+            left -= len(line)
+            if left < 0:
+                raise HeaderTooLarge(f"{self.what} header larger than {MAX_HEADER_BYTES} bytes")
+            if warc and not cut:
+                if not line:
+                    cut = "its WARC header is cut short: the file (or its gzip member) ends in it"
+                elif _VERSION_LINE.search(line):  # the next record's first line, glued on
+                    cut = "its WARC header is cut short: the next record starts inside it"
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.decode("iso-8859-1")
             total += len(text)
             text = text.rstrip()
             if started and text[:1] in (" ", "\t"):  # a continuation line
@@ -614,14 +636,16 @@ class _CappedParser(StatusAndHeadersParser):
         parsed = StatusAndHeaders(protocol_status[1].strip() if len(protocol_status) > 1 else "", [],
                                   protocol=protocol_status[0], total_len=total)
         parsed.headers = headers  # already str: warcio's constructor would convert each again
-        return self._checked(parsed, lines)
+        return self._checked(parsed, cut)
 
-    def _checked(self, parsed: StatusAndHeaders, lines: _CappedLines) -> StatusAndHeaders:
+    def _checked(self, parsed: StatusAndHeaders, cut: str) -> StatusAndHeaders:
+        """A WARC header: `cut` (where it was seen cut short), a field that must be there once
+        found twice, no Content-Length: RecordCut."""
         if self.what != "WARC":
             return parsed
         headers = parsed.headers
-        if lines.cut:
-            raise RecordCut(lines.cut)
+        if cut:
+            raise RecordCut(cut)
         names = [name.lower() for name, _ in headers]
         if any(names.count(n) > 1 for n in _ONCE):  # a second record's header in the first's
             raise RecordCut("its WARC header is cut short: the next record starts inside it")
@@ -643,32 +667,6 @@ def _decoded(line: bytes | str) -> str:
 
 _VERSION_LINE = re.compile(rb"WARC/(?:1\.[01]|0\.1[78])\r?\n$")
 _ONCE = ("warc-type", "warc-record-id", "content-length")  # fields a WARC header has once
-
-
-class _CappedLines:
-    """The lines of a stream, `left` bytes of them at most; for a WARC header, notes where it
-    is cut short."""
-
-    def __init__(self, stream: Any, left: int, what: str, *, status: bool) -> None:
-        self.stream, self.left, self.what = stream, left, what
-        self.status = status  # the first line read is the status line (`WARC/1.1`)
-        self.cut = ""
-
-    def readline(self, length: int | None = None) -> bytes:
-        # warcio's readline(n) can stop short of n and of the line's end: the rest of a long
-        # line then comes as lines of its own, still counted here
-        line = self.stream.readline(self.left + 1 if length is None else min(length, self.left + 1))
-        self.left -= len(line)
-        if self.left < 0:
-            raise HeaderTooLarge(f"{self.what} header larger than {MAX_HEADER_BYTES} bytes")
-        if self.status:
-            self.status = False
-        elif self.what == "WARC" and not self.cut:
-            if not line:
-                self.cut = "its WARC header is cut short: the file (or its gzip member) ends in it"
-            elif _VERSION_LINE.search(line):  # the next record's first line, glued on
-                self.cut = "its WARC header is cut short: the next record starts inside it"
-        return line
 
 
 def _tail(fh: BinaryIO, offset: int) -> int:
