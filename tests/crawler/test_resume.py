@@ -60,8 +60,8 @@ def start(site: DemoSite, warc_dir: Path, job: Path) -> subprocess.Popen[str]:
 def stop_after(proc: subprocess.Popen[str], pages: int, sig: signal.Signals, *,
                writer_too: bool = False) -> str:
     """Reads the crawl's log until `pages` responses were crawled, then sends `sig` to its process
-    group (and SIGKILL to its writer, in its own session), and reads on to the end: the log
-    ends when the crawl and its writer, which shares it, are both gone."""
+    group (SIGKILL to its writer, in its own session, just before), and reads on to the end: the
+    log ends when the crawl and its writer, which shares it, are both gone."""
     seen, writer = [], 0
     for line in proc.stderr:
         seen.append(line)
@@ -71,9 +71,9 @@ def stop_after(proc: subprocess.Popen[str], pages: int, sig: signal.Signals, *,
             break
     else:
         raise AssertionError("the crawl ended before it could be stopped: " + "".join(seen)[-3000:])
-    os.killpg(proc.pid, sig)
-    if writer_too:
+    if writer_too:  # first: once the crawl is gone, the writer drains its pipe and closes its file
         os.kill(writer, signal.SIGKILL)
+    os.killpg(proc.pid, sig)
     seen.append(proc.stderr.read())
     proc.stderr.close()
     proc.wait(timeout=60)
