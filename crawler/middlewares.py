@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 
 from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
@@ -430,6 +431,30 @@ def _robots_middlewares_own(request: Request) -> bool:
         return False  # every other request: no URL parsing
     parts = urlparse_cached(request)
     return parts.path == "/robots.txt" and not parts.query
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's, with every request that waits for a host's robots.txt given its rules.
+
+    Scrapy 2.19 awaits the host's pending Deferred with `maybe_deferred_to_future`, whose
+    callback returns None: the first waiting request gets the parser and each later one gets
+    None, which allows everything. So the requests that arrive while a host's robots.txt is
+    being fetched (several seeds on one site, a resumed or shared queue, a page's requisites on
+    a CDN) went unchecked. Here each waiter gets a Deferred of its own, fired with the result
+    that is passed on down the chain."""
+
+    async def robot_parser(self, request: Request) -> Any:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):  # unknown host (super fetches it), or its rules
+            return await super().robot_parser(request)
+        mine: Deferred[Any] = Deferred()
+
+        def hand_on(result: Any) -> Any:
+            mine.callback(result)
+            return result  # the next waiter's too
+
+        pending.addCallback(hand_on)
+        return await maybe_deferred_to_future(mine)
 
 
 # -- conditional re-fetch --------------------------------------------------------------------

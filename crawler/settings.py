@@ -94,6 +94,10 @@ DOWNLOAD_HANDLERS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Scrapy's, giving robots.txt's rules to every request that waited for them (Scrapy 2.19
+    # gives them to the first and allows the rest: crawler/middlewares.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "crawler.middlewares.OffsiteRedirectMiddleware": 50,  # Scrapy's, naming offsite redirects
     "crawler.middlewares.RetryAfterMiddleware": 545,  # next to RetryMiddleware (550)
     # If-None-Match/If-Modified-Since for pages archived before; a 304 answered from the WARC
