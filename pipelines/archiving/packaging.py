@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import fcntl
 import functools
+import gc
 import heapq
 import json
 import logging
@@ -110,6 +111,9 @@ def not_modified_revisit(line: str) -> bool:
     return '"mime": "warc/revisit"' in line and '"status": "304"' in line
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a URL a crawler fetched
+
+
 class _Lines:
     """Where cdxj-indexer writes one folder's new lines: counted, sorted by its SortingWriter;
     the 304 revisits left out (not_modified_revisit)."""
@@ -124,6 +128,11 @@ class _Lines:
         if not_modified_revisit(line):
             self.not_modified += 1
             return
+        if "\\u00" in line and _CONTROL.search(json.loads(line.split(" ", 2)[2]).get("url", "")):
+            # warcio read a damaged gzip member as plain bytes, and cdxj-indexer found a record
+            # in them whose URL is those bytes: the file is unreadable from there, not indexed
+            where = json.loads(line.split(" ", 2)[2]).get("offset", "?")
+            raise ArchiveLoadFailed(f"the record at offset {where} is damaged (its URL is raw bytes)")
         self.count += 1
         self.last = line
         self.sorter.write(line)
@@ -175,18 +184,25 @@ def _index_file(path: Path, lines: _Lines) -> str | None:
     """Adds one file's lines; says why, and after which offset, when it could not be read
     to its end (the lines of its records before that are kept)."""
     before = lines.count
-    try:
-        with path.open("rb") as fh:
-            _indexer_class()(lines, [fh], filename=path.name).process_all()
-    except _READ_ERRORS as exc:
-        end = 0
-        if lines.count > before:
-            last = json.loads(lines.last.split(" ", 2)[2])
-            end = int(last["offset"]) + int(last["length"])
-        cause = str(exc) if len(str(exc)) <= 200 else str(exc)[:200] + "..."  # warcio quotes the bytes
-        return (f"{path.name}: unreadable after offset {end} ({type(exc).__name__}: {cause}); "
-                f"{lines.count - before} records before it indexed")
-    return None
+    # a record cdxj-indexer stops in (or reads damaged) leaves its buffer (a SpooledTemporaryFile)
+    # unclosed: freed with the exception, or by the collector below, without a ResourceWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            with path.open("rb") as fh:
+                _indexer_class()(lines, [fh], filename=path.name).process_all()
+        except _READ_ERRORS as exc:
+            end = 0
+            if lines.count > before:
+                last = json.loads(lines.last.split(" ", 2)[2])
+                end = int(last["offset"]) + int(last["length"])
+            cause = str(exc) if len(str(exc)) <= 200 else str(exc)[:200] + "..."  # warcio quotes the bytes
+            problem = (f"{path.name}: unreadable after offset {end} ({type(exc).__name__}: {cause}); "
+                       f"{lines.count - before} records before it indexed")
+        else:
+            return None
+        gc.collect()
+    return problem
 
 
 def update_index(directory: Path, index: Path | None = None) -> IndexReport:
