@@ -3,6 +3,7 @@ against cdxj-indexer's and py-wacz's own command lines."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -159,6 +160,29 @@ def test_a_damaged_file_keeps_its_records_before_the_damage(tmp_path):
     lines = (tmp_path / "index.cdxj").read_text().splitlines()
     assert sorted(set(filenames("\n".join(lines)))) == ["broken.warc.gz", good.name]
     assert len(lines) == 3 + len(kept)
+
+
+
+def test_a_record_whose_url_is_raw_bytes_ends_the_files_index(tmp_path):
+    """What a damaged gzip member read as plain bytes can look like: a record whose target URI
+    is binary. cdxj-indexer indexes it; the folder's index stops at it, naming the offset."""
+    whole = some_run(tmp_path / "src", 3)
+    records = read_records([whole])
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+    block = (b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-"
+             b"000000000001>\r\nWARC-Date: 2026-03-01T10:00:02Z\r\nWARC-Target-URI: http://h/\x01\x8b\x02"
+             b"\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: "
+             + str(len(body)).encode() + b"\r\n\r\n" + body + b"\r\n\r\n")
+    at = whole.stat().st_size
+    (tmp_path / "odd.warc.gz").write_bytes(whole.read_bytes() + gzip.compress(block, mtime=0))
+    report = update_index(tmp_path)
+    [problem] = report.unreadable
+    indexed = [r for r in records if r.type in ("response", "revisit")]
+    after = records[records.index(indexed[-1]) + 1].offset  # where the last record indexed ends
+    assert problem.startswith(f"odd.warc.gz: unreadable after offset {after} (ArchiveLoadFailed: the "
+                              f"record at offset {at} is damaged (its URL is raw bytes)); "), problem
+    assert problem.endswith(f"; {len(indexed)} records before it indexed")
+    assert len((tmp_path / "index.cdxj").read_text().splitlines()) == len(indexed)
 
 
 _BARRIER: Any = None
