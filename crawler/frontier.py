@@ -34,7 +34,9 @@ import logging
 import os
 import re
 import time
+from collections import deque
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -61,15 +63,23 @@ WORKER_TIMEOUT, MAX_IDLE = 30.0, 10.0
 # well below REDIS_WORKER_TIMEOUT, and never retried (see `client_params`).
 SOCKET_TIMEOUT = 10.0
 
-# Pops the first request of the priority queue into the worker's lease hash, atomically:
-# field = lease id, value = "<score> <serialized request>" (what the reaper needs to re-queue it).
+# Pops the first ARGV[1] requests of the priority queue into the worker's lease hash, atomically:
+# field = lease id (ARGV[2], ARGV[2] + 1, ...), value = "<score> <serialized request>" (what the
+# reaper needs to re-queue it). Returns the requests, in queue order.
 _POP = """
-local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #r == 0 then return false end
-redis.call('ZREM', KEYS[1], r[1])
-redis.call('HSET', KEYS[2], ARGV[1], r[2] .. ' ' .. r[1])
-return r[1]
+local r = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local out = {}
+for i = 1, #r, 2 do
+  redis.call('ZREM', KEYS[1], r[i])
+  redis.call('HSET', KEYS[2], tostring(tonumber(ARGV[2]) + (i - 1) / 2), r[i + 1] .. ' ' .. r[i])
+  out[#out + 1] = r[i]
+end
+return out
 """
+# Requests popped per round trip: each is leased at once, so a worker killed with some not yet
+# handed to its engine loses none (the reaper re-queues them); a few, so that the other workers
+# are not starved of a short queue. One round trip to Redis per page fewer, about.
+PREFETCH = 4
 # Moves every lease of a hash back onto the queue and deletes the hash, the worker's heartbeat and
 # its name. A reaper (ARGV[2] = '0') first checks the heartbeat itself, in the same atomic step: a
 # worker that beat again since it was judged dead keeps its leases (-1). ARGV[2] = '1': the worker
@@ -311,6 +321,22 @@ class Frontier:
             d.addErrback(lambda f: logger.error("Closing after Redis was lost: %s", f.getErrorMessage()))
 
 
+def _callbacks(request: Request, spider: Any) -> Any:
+    """What `Request.to_dict` looks the callback and errback up in, by name: an object holding
+    only those two of the spider's methods. Scrapy's lookup runs `inspect.getmembers` on what it
+    is given, every attribute of the spider, for each request queued. The spider itself when
+    either is not a method of the spider under its own name (Scrapy's lookup then decides)."""
+    found = {}
+    for fn in (request.callback, request.errback):
+        if fn is None or isinstance(fn, str):
+            continue
+        name = getattr(fn, "__name__", "")
+        if getattr(getattr(spider, name, None), "__func__", None) is not getattr(fn, "__func__", fn):
+            return spider
+        found[name] = getattr(spider, name)
+    return SimpleNamespace(**found)
+
+
 class RedisScheduler:
     """scrapy-redis's scheduler (queue, duplicate filter, persistence), its requests popped
     under a lease; plus the worker's heartbeat, the reaping of dead workers' leases, start URLs
@@ -321,6 +347,7 @@ class RedisScheduler:
         self.stats = crawler.stats
         self.spider: Spider | None = None
         self._leases: dict[Request, str] = {}
+        self._popped: deque[tuple[str, bytes]] = deque()  # (lease, request): leased, not yet handed out
         self._serial = 0
         self._leasing = False
         self._atomic = False  # enqueue through _ENQUEUE (scrapy-redis's dupefilter and PriorityQueue)
@@ -341,7 +368,7 @@ class RedisScheduler:
         return sched
 
     def __len__(self) -> int:
-        return 0 if self.frontier.lost else self._call(len, self.inner, default=0)
+        return 0 if self.frontier.lost else len(self._popped) + self._call(len, self.inner, default=0)
 
     # -- Scrapy's scheduler interface ----------------------------------------------------------
 
@@ -398,7 +425,8 @@ class RedisScheduler:
             logger.info("%d requests not finished here put back on the shared queue", n)
 
     def has_pending_requests(self) -> bool:
-        return not self.frontier.lost and self._call(self.inner.has_pending_requests, default=False)
+        return not self.frontier.lost and (
+            bool(self._popped) or self._call(self.inner.has_pending_requests, default=False))
 
     def enqueue_request(self, request: Request) -> bool:
         if self.frontier.lost:
@@ -408,7 +436,9 @@ class RedisScheduler:
             return self._call(self.inner.enqueue_request, request, default=False)
         df, queue = self.inner.df, self.inner.queue
         fingerprint = "" if request.dont_filter else df.request_fingerprint(request)
-        data = queue._encode_request(request)  # before anything is marked seen
+        data = queue.serializer.dumps(request.to_dict(spider=_callbacks(request, self.spider)))
+        # (scrapy-redis's _encode_request, the callbacks found without inspect.getmembers on the
+        # spider: ~0.15 ms a request); before anything is marked seen
         try:
             added = self.frontier.enqueue(keys=[df.key, queue.key],
                                           args=[fingerprint, -request.priority, data])
@@ -426,15 +456,19 @@ class RedisScheduler:
             return None
         if not self._leasing:
             return self._call(self.inner.next_request, default=None)
-        self._serial += 1
-        lease = str(self._serial)
-        try:
-            data = self.frontier.pop(keys=[self.cfg.queue_key, self._leases_key], args=[lease])
-        except self.frontier.errors as exc:
-            self.frontier.lose(exc)
+        if not self._popped:
+            first = self._serial + 1
+            try:
+                popped = self.frontier.pop(keys=[self.cfg.queue_key, self._leases_key],
+                                           args=[PREFETCH, first])
+            except self.frontier.errors as exc:
+                self.frontier.lose(exc)
+                return None
+            self._serial += len(popped)
+            self._popped.extend((str(first + i), data) for i, data in enumerate(popped))
+        if not self._popped:
             return None
-        if data is None:
-            return None
+        lease, data = self._popped.popleft()
         try:
             request = self.inner.queue._decode_request(data)
         except Exception as exc:  # noqa: BLE001 - unpickling raises EOFError, ImportError, anything

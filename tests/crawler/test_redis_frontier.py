@@ -543,3 +543,23 @@ def test_shared_digests_use_the_crawls_redis_params(tmp_path):
         mine.close()
     finally:
         server.kill()
+
+
+def test_requests_queued_on_redis_name_their_callbacks_as_scrapy_does():
+    """The queue's callback lookup (crawler.frontier._callbacks) gives Request.to_dict what
+    Scrapy's own lookup in the whole spider gives; a callback that is no method of the spider
+    is left to Scrapy (which refuses it)."""
+    from scrapy import Request
+
+    from crawler.frontier import _callbacks
+    from crawler.spiders.thread import ThreadSpider
+
+    spider = ThreadSpider(start_urls="http://site.example/")
+    for callback, errback in ((spider.parse_requisite, spider.requisite_failed), (spider.parse_seed, None),
+                              (None, None)):
+        request = Request("http://site.example/a", callback=callback, errback=errback, cb_kwargs={"level": 2})
+        assert request.to_dict(spider=_callbacks(request, spider)) == request.to_dict(spider=spider)
+    foreign = Request("http://site.example/b", callback=lambda response: None)
+    assert _callbacks(foreign, spider) is spider
+    with pytest.raises(ValueError, match="is not an instance method"):
+        foreign.to_dict(spider=_callbacks(foreign, spider))
