@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -202,3 +205,28 @@ def wait_for(what: str, check: object, proc: subprocess.Popen[str], timeout: flo
             proc.wait(timeout=0.05)
         except subprocess.TimeoutExpired:
             pass
+
+
+@contextlib.contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A site of the test's own on loopback, each request answered by `handler` in a thread;
+    its base URL (no trailing slash)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def answer(handler: http.server.BaseHTTPRequestHandler, body: bytes,
+           content_type: str = "text/html; charset=utf-8") -> None:
+    """A 200 with `body`, its Content-Type and Content-Length."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

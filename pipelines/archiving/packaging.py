@@ -128,11 +128,11 @@ class _Lines:
         if not_modified_revisit(line):
             self.not_modified += 1
             return
-        if "\\u00" in line and _CONTROL.search(json.loads(line.split(" ", 2)[2]).get("url", "")):
+        if "\\u00" in line and _CONTROL.search((fields := json.loads(line.split(" ", 2)[2])).get("url", "")):
             # warcio read a damaged gzip member as plain bytes, and cdxj-indexer found a record
             # in them whose URL is those bytes: the file is unreadable from there, not indexed
-            where = json.loads(line.split(" ", 2)[2]).get("offset", "?")
-            raise ArchiveLoadFailed(f"the record at offset {where} is damaged (its URL is raw bytes)")
+            raise ArchiveLoadFailed(f"the record at offset {fields.get('offset', '?')} is damaged "
+                                    "(its URL is raw bytes)")
         self.count += 1
         self.last = line
         self.sorter.write(line)

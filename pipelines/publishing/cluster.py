@@ -84,12 +84,16 @@ class RayExecutor(RayPipelineExecutor):
         running: dict[Any, tuple[int, float]] = {}  # task -> (rank, submitted)
         runs: dict[int, int] = {}
         following = 0  # the next rank for on_done
+
+        def fill() -> None:  # the free slots
+            while ranks and len(running) < self.workers:
+                rank = ranks.popleft()
+                runs[rank] = runs.get(rank, 0) + 1
+                running[remote.remote(this, rank)] = (rank, time.monotonic())
+
         try:
-            while ranks or running:
-                while ranks and len(running) < self.workers:
-                    rank = ranks.popleft()
-                    runs[rank] = runs.get(rank, 0) + 1
-                    running[remote.remote(this, rank)] = (rank, time.monotonic())
+            fill()
+            while running:
                 finished, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
                 for task in finished:
                     rank, _ = running.pop(task)
@@ -114,10 +118,7 @@ class RayExecutor(RayPipelineExecutor):
                                            f"is not in {self.logging_dir.path} here (is the build folder "
                                            "on a file system every node shares?)")
                     done.add(rank)
-                while ranks and len(running) < self.workers:  # the freed slots first, then the merge
-                    rank = ranks.popleft()
-                    runs[rank] = runs.get(rank, 0) + 1
-                    running[remote.remote(this, rank)] = (rank, time.monotonic())
+                fill()  # the freed slots first, then the merge
                 while following in done:
                     on_done(following)
                     following += 1
@@ -236,10 +237,7 @@ def execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfi
         executor = RayExecutor([step], tasks=tasks, workers=min(cfg.n_workers, tasks),
                                logging_dir=str(logging_dir), skip_completed=True, cpus_per_task=1,
                                mem_per_cpu_gb=0, time=cfg.ray_task_timeout or None)
-    try:
+    try:  # each rank's completion marker is checked as its task returns
         executor.run(on_done)
     except RuntimeError as exc:
         raise RuntimeError(f"datatrove on Ray: {exc}") from None
-    if left := executor.get_incomplete_ranks(range(tasks)):
-        raise RuntimeError(f"datatrove on Ray: task(s) {left} of {step.name} ran but left no "
-                           "completion marker (is the build folder on a file system all nodes share?)")

@@ -11,7 +11,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import CRAWL_ENV, ROOT, DemoSite, crawl_command, run_crawl, wait_for
+from tests.conftest import CRAWL_ENV, ROOT, DemoSite, answer, crawl_command, run_crawl, serving, wait_for
 from tests.redis_server import RedisServer, free_port
 from tests.warc_utils import read_records, tool
 
@@ -187,12 +186,7 @@ class TimedSite(http.server.BaseHTTPRequestHandler):
         else:
             self.send_error(404)
             return
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer(self, body.encode())
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -201,13 +195,8 @@ class TimedSite(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def timed_site() -> Iterator[str]:
     TimedSite.arrivals.clear()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TimedSite)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving(TimedSite) as base:
+        yield f"{base}/"
 
 
 def test_politeness_holds_across_processes(redis_server, timed_site, tmp_path):

@@ -6,13 +6,12 @@ waiting request only and let the others through (crawler/middlewares.py)."""
 from __future__ import annotations
 
 import http.server
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import run_crawl
+from tests.conftest import answer, run_crawl, serving
 from tests.warc_utils import read_records, scrapy_stat
 
 PAGES = 8
@@ -35,11 +34,7 @@ class SlowRobotsSite(http.server.BaseHTTPRequestHandler):
         else:
             self.send_error(404)
             return
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, body, ctype)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -48,13 +43,8 @@ class SlowRobotsSite(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def slow_robots_site() -> Iterator[str]:
     SlowRobotsSite.fetched = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowRobotsSite)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving(SlowRobotsSite) as base:
+        yield base
 
 
 def test_every_request_waiting_for_robots_txt_gets_its_rules(slow_robots_site, tmp_path):
