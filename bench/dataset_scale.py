@@ -225,6 +225,9 @@ def _writer_rss(dataset: str) -> None:
 
 
 def main() -> None:
+    from bench.harness import bytecode
+
+    bytecode(ROOT)  # as an installed copy has them (bench/harness.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="200000,1000000", help="comments, comma-separated")
     ap.add_argument("--runs", type=int, default=3)

@@ -91,6 +91,9 @@ def publish(warc_dir: Path, out: Path, workers: int, code: Path | None = None) -
 
 
 def main() -> None:
+    from bench.harness import bytecode
+
+    bytecode(ROOT)  # as an installed copy has them (bench/harness.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--articles", type=int, default=16)

@@ -78,6 +78,9 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def main() -> None:
+    from bench.harness import bytecode
+
+    bytecode(ROOT)  # as an installed copy has them (bench/harness.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=48)

@@ -76,6 +76,9 @@ def run(variant: str, seeds: str, tmp: Path, redis: RedisServer) -> dict[str, fl
 
 
 def main() -> None:
+    from bench.harness import bytecode
+
+    bytecode(ROOT)  # as an installed copy has them (bench/harness.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=16)

@@ -16,7 +16,7 @@ from scrapy.extensions.throttle import AutoThrottle
 from crawler.handlers import reason_phrase
 from crawler.signals import fetch_failed, warc_closed
 from pipelines.archiving.config import WarcConfig
-from pipelines.archiving.records import Exchange, FetchFailure
+from pipelines.archiving.records import Capture, FetchFailure, capture, truncation
 from pipelines.archiving.repair import describe, repair_unfinished
 from pipelines.archiving.sink import WarcSink, WriterFailed
 from pipelines.publishing.config import DatasetConfig
@@ -96,10 +96,10 @@ class WarcWriterExtension:
     def _downloaded(self, response: Response, request: Request, spider: Any) -> None:
         if self.failed:
             return
-        exchange = Exchange.from_scrapy(request, response, reason=reason_phrase(response))
-        if self._put(exchange):
+        # raw: decoded and formatted in the writer's process, not on the reactor
+        if self._put(capture(request, response, reason=reason_phrase(response))):
             self.stats.inc_value("warc/exchanges")
-            if exchange.truncated:
+            if truncation(response.flags or ()):
                 self.stats.inc_value("warc/truncated")
 
     def _fetch_failed(self, request: Request, error: str) -> None:
@@ -107,7 +107,7 @@ class WarcWriterExtension:
         if not self.failed and self._put(FetchFailure.from_scrapy(request, error)):
             self.stats.inc_value("warc/fetch_failures")
 
-    def _put(self, item: Exchange | FetchFailure) -> bool:
+    def _put(self, item: Capture | FetchFailure) -> bool:
         """Pickled into the writer's pipe, no I/O; False once the writer has failed."""
         try:
             self.sink.put(item)

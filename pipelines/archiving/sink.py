@@ -33,6 +33,7 @@ from .dedup import OPEN_SUFFIX, DigestIndex, SharedDigests, SharedIndexError
 from .records import (
     SERVER_NOT_MODIFIED,
     WARC_VERSION,
+    Capture,
     Exchange,
     FetchFailure,
     Original,
@@ -87,7 +88,9 @@ class WarcFiles:
         # cfg.gzip_level, still one gzip member per record as the WARC spec's annex asks.
         self._writer = WARCWriter(self._buf, gzip=False, warc_version=WARC_VERSION)
 
-    def write_exchange(self, ex: Exchange | FetchFailure) -> None:
+    def write_exchange(self, ex: Exchange | FetchFailure | Capture) -> None:
+        if isinstance(ex, tuple):  # what the crawl's reactor sent: decoded here
+            ex = Exchange.from_capture(ex)
         if isinstance(ex, FetchFailure):
             self._ensure_open()
             self._write(failure_record(ex, self._writer))
@@ -286,7 +289,7 @@ class WarcSink:
     def pid(self) -> int:
         return self._proc.pid
 
-    def put(self, ex: Exchange | FetchFailure) -> None:
+    def put(self, ex: Exchange | FetchFailure | Capture) -> None:
         """Raises WriterFailed, with the writer's own reason, once the writer has stopped."""
         self._send(ex)
 

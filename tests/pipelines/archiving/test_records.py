@@ -63,3 +63,29 @@ def test_gzip_body_is_not_decoded_when_stored():
     raw = render_pair(GZIPPED_EXCHANGE)
     assert gzip.decompress(BODY_GZ) == BODY.encode()
     assert BODY_GZ in raw
+
+
+def test_a_capture_crosses_the_pipe_and_decodes_as_the_exchange_it_was():
+    """The reactor sends `capture`'s raw values; the writer decodes them (Exchange.from_capture)."""
+    import pickle
+
+    from scrapy.http import Request, Response
+
+    from pipelines.archiving.records import REVALIDATES, Exchange, Original, capture
+
+    original = Original("sha1:X", "http://h/a", "2026-01-01T00:00:00Z", "<urn:uuid:1>")
+    request = Request("http://h/a b#frag", headers={"Accept": "text/html", "Proxy-Authorization": "secret"},
+                      meta={REVALIDATES: ("http://h/a%20b", original)})
+    response = Response("http://h/a b", status=304, body=b"", flags=["download_stopped"],
+                        headers={"Set-Cookie": [b"a=1", b"b=2"], "X-Name": b"caf\xe9"})
+    raw = capture(request, response, reason="Not Modified")
+    request.headers["Accept"] = "changed later"  # by a middleware after the signal: not archived
+    ex = Exchange.from_capture(pickle.loads(pickle.dumps(raw, protocol=5)))
+    assert ex.url == "http://h/a%20b"
+    assert ex.request_headers == [("Host", "h"), ("Accept", "text/html")]  # no proxy secret
+    assert ex.headers == [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-Name", "café")]
+    assert (ex.status, ex.reason, ex.truncated, ex.not_modified) == (304, "Not Modified", "length", original)
+    # the WARC-Date is the moment of the capture, not of the writer's decoding
+    epoch = Exchange.from_capture((*raw[:10], 0.0, *raw[11:]))
+    assert epoch.date == "1970-01-01T00:00:00.000000Z"
+    assert Exchange.from_scrapy(request, response).not_modified == original
