@@ -103,6 +103,9 @@ DOWNLOADER_MIDDLEWARES = {
     # If-None-Match/If-Modified-Since for pages archived before; a 304 answered from the WARC
     # after DownloaderStats (850) counts it, before HttpCompressionMiddleware (590) decodes it
     "crawler.middlewares.ConditionalRefetchMiddleware": 800,
+    # comment permalinks (archived, not read): only the head of the body decoded, for a meta
+    # refresh; between RedirectMiddleware (600) and HttpCompressionMiddleware (590)
+    "crawler.middlewares.ArchiveOnlyMiddleware": 595,
     # With JOBDIR, after a run that was killed: pages this job archived are read back from its
     # WARC files, not fetched again (by Scrapy's HTTP cache, 900; off without JOBDIR)
     "crawler.middlewares.ResumeFromArchiveMiddleware": 890,

@@ -24,6 +24,7 @@ from crawler.requisites import DEFAULT_HOSTS, HostRule, css_requisites, page_req
 from crawler.signals import fetch_failed
 from crawler.state import StateConfig, ThreadState, Visit
 from pipelines import platforms
+from pipelines.archiving.records import ARCHIVE_ONLY
 from pipelines.platforms import Page
 from pipelines.platforms.base import absolute
 
@@ -42,6 +43,7 @@ _SEED, _VIA, _DEPTH, _SITEMAPS = "thread_seed", "thread_via", "thread_depth", "t
 _ERRORS = list(range(400, 600))  # to the callback, not the errback (redirects still followed)
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
 _REQUISITE_LEVELS = 3  # page -> its requisites (1) -> a sheet's url()s and @imports (2) -> theirs (3)
+_ARCHIVE_ONLY = {ARCHIVE_ONLY: True}  # permalinks: archived, their bodies not read
 _SKIPPED_KEPT = 200_000  # trap and off-site URLs remembered, to count each once
 # A path-relative href with nothing urljoin would change: no scheme, no dot segment, no
 # backslash or whitespace, no `//`.
@@ -309,7 +311,7 @@ class ThreadSpider(Spider):
         pages = self._bounded(pages, page.url)
         self._count_new_pages(of, pages)
         yield from self._follow(hints, pages, self.parse_thread_page, {"hops": 1, **of})
-        yield from self._follow(hints, permalinks, self.parse_permalink, of)
+        yield from self._follow(hints, permalinks, self.parse_permalink, of, _ARCHIVE_ONLY)
         yield from self._page_requisites(page)
 
     def closed(self, reason: str) -> None:
@@ -339,7 +341,7 @@ class ThreadSpider(Spider):
             permalinks = hints.permalinks(page)
             if visit is not None and visit.revisit:
                 permalinks = self._new_permalinks(permalinks)
-            yield from self._follow(hints, permalinks, self.parse_permalink, of)
+            yield from self._follow(hints, permalinks, self.parse_permalink, of, _ARCHIVE_ONLY)
             yield from self._page_requisites(page)
 
     def parse_permalink(self, response: Response, article: str | None = None) -> Iterator[Request]:

@@ -27,6 +27,10 @@ REVALIDATES = "warc_revalidates"
 # Request meta: archive the response whole, never as a revisit (set on the refetch of a page
 # whose archived original could not be read back: the new record replaces it in the index).
 ARCHIVE_IN_FULL = "warc_in_full"
+# Request meta: the callback reads nothing of the body (the thread spider's comment permalinks,
+# whose comments it reads on the thread pages); archived whole all the same, but only its head
+# is decoded for the spider (crawler.middlewares.ArchiveOnlyMiddleware).
+ARCHIVE_ONLY = "archive_only"
 # Connection-level framing that was undone before we saw the body: stored renamed, the way
 # Wayback/pywb mark original headers, so replay tools do not de-chunk a plain body again.
 _FRAMING_HEADERS = {"transfer-encoding"}
