@@ -16,9 +16,10 @@ from scrapy.extensions.throttle import AutoThrottle
 from crawler.handlers import reason_phrase
 from crawler.signals import fetch_failed, warc_closed
 from pipelines.archiving.config import WarcConfig
+from pipelines.archiving.packaging import WaczProcess
 from pipelines.archiving.records import Capture, FetchFailure, capture, truncation
 from pipelines.archiving.repair import describe, repair_unfinished
-from pipelines.archiving.sink import WarcSink, WriterFailed
+from pipelines.archiving.sink import WarcSink, WriterFailed, WriteSummary
 from pipelines.publishing.config import DatasetConfig
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class WarcWriterExtension:
         self.stats = crawler.stats
         self.cfg = cfg
         self.sink = WarcSink(cfg)  # a process: a writer thread fights the crawl for the GIL
+        # py-wacz's process, started now: its ~0.7 s of start-up is not waited for at the end
+        self.wacz = WaczProcess() if cfg.wacz else None
         self.files: list[str] = []  # what this crawl wrote, once closed
         self.failed = False
         self._closing: asyncio.Future[None] | None = None
@@ -127,7 +130,19 @@ class WarcWriterExtension:
         logger.error("WARC writer failed: %s%s", cause, then)
 
     async def _closed(self, spider: Any, reason: str) -> None:
-        summary = await asyncio.to_thread(self.sink.close)
+        try:
+            summary = await asyncio.to_thread(self.sink.close)
+            await self._close(summary, reason)
+        finally:
+            await self._wacz_unused()
+
+    async def _wacz_unused(self) -> None:
+        """py-wacz's process, when no WACZ is written after all (the crawl failed, no files): it exits."""
+        if self.wacz is not None:
+            wacz, self.wacz = self.wacz, None
+            await asyncio.to_thread(wacz.close)
+
+    async def _close(self, summary: WriteSummary, reason: str) -> None:
         if summary.error and not self.failed:  # it failed on the last records, or at closing
             self._report_failure(summary.error)
         self.files = summary.files
@@ -160,9 +175,11 @@ class WarcWriterExtension:
                     await asyncio.to_thread(log.sync)
                 crawl_log = log.path if log is not None else None
                 files = [Path(f) for f in summary.files]
-                stats = await asyncio.to_thread(package_run, self.cfg, files, crawl_log)
+                wacz, self.wacz = self.wacz, None  # used up by package_run
+                stats = await asyncio.to_thread(package_run, self.cfg, files, crawl_log, wacz)
                 for key, value in stats.items():
                     self.stats.set_value(key, value)
+        await self._wacz_unused()  # before the publish the signal starts
         await self.crawler.signals.send_catch_log_async(
             signal=warc_closed, files=summary.files, reason=reason
         )

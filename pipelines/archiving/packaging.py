@@ -412,27 +412,61 @@ class WaczFailed(Exception):
     """`wacz create` failed; its last words."""
 
 
+_WAIT = "--wait-for-command"  # the child's argument: its command comes on stdin
+
+
+class WaczProcess:
+    """py-wacz's child process, started ahead of time: its interpreter and imports (py-wacz,
+    cdxj-indexer, frictionless: ~0.7 s) are then not waited for when the crawl ends. It waits,
+    idle, for one `wacz create` command line on its stdin; closed unused, it exits; it dies
+    with the process that started it."""
+
+    def __init__(self) -> None:
+        root = str(Path(__file__).resolve().parents[2])  # the child imports this copy of the module
+        env = {**os.environ,
+               "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(os.getpid()), _WAIT], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True)  # Ctrl-C goes to the crawl, which decides
+
+    def create(self, args: Sequence[str]) -> tuple[int, str]:
+        """Runs `wacz ARGS`: (exit code, what it said on stderr)."""
+        try:
+            _, err = self._proc.communicate(json.dumps(list(args)).encode())
+        except BrokenPipeError:  # it had exited already (a broken install): say what it said
+            err = self._proc.stderr.read() if self._proc.stderr else b""
+            self._proc.wait()
+        return self._proc.returncode, err.decode(errors="replace")
+
+    def close(self) -> None:
+        """Not needed after all (WACZ off, the crawl failed): it exits on its empty stdin."""
+        if self._proc.returncode is None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                self._proc.communicate(timeout=10)
+            if self._proc.returncode is None:
+                self._proc.kill()
+                self._proc.wait()
+
+
 def write_wacz(files: Sequence[Path], output: Path, pages: Sequence[dict[str, str]], *,
-               title: str, description: str = "") -> int:
+               title: str, description: str = "", process: WaczProcess | None = None) -> int:
     """`output` (a .wacz) holding `files` and `pages` as pages/pages.jsonl, written whole or not
-    at all (a temporary file renamed); returns its size. Raises WaczFailed or OSError."""
-    root = str(Path(__file__).resolve().parents[2])  # the child imports this copy of the module
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+    at all (a temporary file renamed); returns its size. Raises WaczFailed or OSError.
+    `process`: one started ahead of time (used up here); else one is started now."""
     with replacing(output, _part(output, os.getpid())) as part:
         with tempfile.TemporaryDirectory(prefix="threadwarc-wacz-") as scratch:
             pages_file = Path(scratch) / "pages.jsonl"
             with pages_file.open("w", encoding="utf-8", newline="\n") as fh:
                 for entry in (PAGES_HEADER, *pages):
                     fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            cmd = [sys.executable, "-m", __name__, str(os.getpid()), "create", "--output", str(part),
-                   "--pages", str(pages_file), "--copy-pages", f"--title={title}",
-                   *((f"--desc={description}",) if description else ()),
-                   *(str(p.resolve()) for p in files)]
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",
-                                  start_new_session=True, check=False)
-        if proc.returncode != 0:
-            said = [line for line in proc.stderr.splitlines() if line.strip()]
-            raise WaczFailed(f"wacz create exited {proc.returncode}: "
+            args = ["create", "--output", str(part), "--pages", str(pages_file), "--copy-pages",
+                    f"--title={title}", *((f"--desc={description}",) if description else ()),
+                    *(str(p.resolve()) for p in files)]
+            code, err = (process or WaczProcess()).create(args)
+        if code != 0:
+            said = [line for line in err.splitlines() if line.strip()]
+            raise WaczFailed(f"wacz create exited {code}: "
                              + (" / ".join(said[-3:]) if said else "no message"))
     return output.stat().st_size
 
@@ -465,11 +499,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, WaczFailed) else str(exc)
 
 
-def package_run(cfg: WarcConfig, files: Sequence[Path], crawl_log: Path | None) -> dict[str, Any]:
+def package_run(cfg: WarcConfig, files: Sequence[Path], crawl_log: Path | None,
+                wacz: WaczProcess | None = None) -> dict[str, Any]:
     """A crawl's end: the folder's CDXJ index brought up to date (WARC_CDXJ) and the crawl's
     WARC files packaged (WARC_WACZ). A failure is one ERROR line and `warc/packaging_failed`
-    in the stats returned; the WARC files are only read. py-wacz's child process runs while
-    this one indexes (on 2 cores the index costs no wall time: ~0.5 s of the crawl's end)."""
+    in the stats returned; the WARC files are only read. py-wacz's child process (`wacz`, if
+    one was started at the crawl's start) runs while this one indexes (on 2 cores the index
+    costs no wall time: ~0.5 s of the crawl's end)."""
     stats: dict[str, Any] = {}
     if not files:
         return stats
@@ -488,7 +524,7 @@ def package_run(cfg: WarcConfig, files: Sequence[Path], crawl_log: Path | None) 
                     pages = article_pages(files, crawl_log, cfg.index_path if cfg.dedup else None)
                 found = time.monotonic() - started
                 job = pool.submit(write_wacz, files, output, pages, title=run_name(files),
-                                  description=dict(cfg.info).get("description", ""))
+                                  description=dict(cfg.info).get("description", ""), process=wacz)
             except Exception as exc:  # anything: the crawl's WARCs stand, its dataset is published
                 _wacz_failed(stats, output, exc)
                 logger.debug("WACZ failed", exc_info=True)
@@ -535,9 +571,11 @@ def _wacz_failed(stats: dict[str, Any], output: Path, exc: Exception) -> None:
 # -- the child process that runs py-wacz ----------------------------------------------------------
 
 
+
 def _wacz_child(argv: list[str]) -> int:
-    """`python -m pipelines.archiving.packaging PARENT_PID create ...`: py-wacz's `wacz create`,
-    its exit code kept, its progress lines on stderr; dies with its parent (Linux)."""
+    """`python -m pipelines.archiving.packaging PARENT_PID --wait-for-command`, then `create ...`
+    as one JSON list on stdin (nothing: exit): py-wacz's `wacz create`, its exit code kept, its
+    progress lines on stderr; dies with its parent (Linux)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl decides; a forced stop kills us below
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -547,6 +585,11 @@ def _wacz_child(argv: list[str]) -> int:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
         from wacz.main import main
+    if args == [_WAIT]:
+        command = sys.stdin.read()
+        if not command:
+            return 0
+        args = json.loads(command)
 
     with contextlib.redirect_stdout(sys.stderr):
         return int(main(args) or 0)

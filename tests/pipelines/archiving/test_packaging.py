@@ -24,6 +24,7 @@ from pipelines.archiving.packaging import (
     PAGES_HEADER,
     WARC_NAMES,
     WaczFailed,
+    WaczProcess,
     article_pages,
     not_modified_revisit,
     package_run,
@@ -285,11 +286,16 @@ def test_a_revisit_is_listed_with_its_originals_headline(tmp_path):
     assert first.exists()
 
 
-def test_wacz_holds_the_files_and_pages_given_and_validates(tmp_path):
+@pytest.mark.parametrize("ahead", [False, True], ids=["started-now", "started-ahead"])
+def test_wacz_holds_the_files_and_pages_given_and_validates(tmp_path, ahead):
+    """py-wacz's process started when needed, or at the crawl's start and waiting since (what
+    the WARC writer does, so that its start-up is not waited for at the end)."""
+    process = WaczProcess() if ahead else None
     one = some_run(tmp_path, 1)
     pages = [{"id": "p1", "url": "http://h/1/a", "ts": "2026-03-01T10:00:00.123Z", "title": "Story"}]
     out = tmp_path / f"{run_name([one])}.wacz"
-    size = write_wacz([one], out, pages, title="run", description="-a description starting with a dash")
+    size = write_wacz([one], out, pages, title="run", description="-a description starting with a dash",
+                      process=process)
     assert size == out.stat().st_size
     check = tool("wacz", "validate", "-f", str(out))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -308,6 +314,12 @@ def test_wacz_holds_the_files_and_pages_given_and_validates(tmp_path):
             assert res["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), res["path"]
             assert res["bytes"] == len(data)
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_a_wacz_process_not_needed_exits_when_closed():
+    process = WaczProcess()
+    process.close()
+    assert process._proc.returncode == 0  # it read its empty stdin and left (killed: -9)
 
 
 def test_a_failed_wacz_leaves_nothing_behind(tmp_path):
