@@ -40,13 +40,15 @@ def through_scrapy(request: Request, response: Response) -> Response | Request:
 def test_a_permalink_is_decoded_only_as_far_as_its_meta_refresh(coding, encode):
     request = Request("http://h/comment/5", meta={ARCHIVE_ONLY: True})
     headers = {"Content-Type": "text/html"} | ({"Content-Encoding": coding} if coding else {})
-    response = Response(request.url, status=200, body=encode(PAGE), headers=headers, request=request)
-    head = ArchiveOnlyMiddleware().process_response(request, response)
+    def response() -> Response:
+        return Response(request.url, status=200, body=encode(PAGE), headers=headers, request=request)
+
+    head = ArchiveOnlyMiddleware().process_response(request, response())
     assert isinstance(head, HtmlResponse)
     assert head.body == PAGE[:HEAD_BYTES]
     assert b"Content-Encoding" not in head.headers
     # its meta refresh is followed all the same
-    follow = through_scrapy(request, response)
+    follow = through_scrapy(request, response())
     assert isinstance(follow, Request)
     assert follow.url == "http://h/node/1#comment-5"
 
