@@ -348,6 +348,11 @@ class RedisScheduler:
         self.spider: Spider | None = None
         self._leases: dict[Request, str] = {}
         self._popped: deque[tuple[str, bytes]] = deque()  # (lease, request): leased, not yet handed out
+        # requests queued here, not yet sent: (request, fingerprint, score, serialized), one
+        # pipelined round trip for all of them at the reactor's next turn (see enqueue_request)
+        self._unsent: list[tuple[Request, str, int, bytes]] = []
+        self._unsent_fps: set[str] = set()
+        self._send_call: Any = None
         self._serial = 0
         self._leasing = False
         self._atomic = False  # enqueue through _ENQUEUE (scrapy-redis's dupefilter and PriorityQueue)
@@ -368,7 +373,9 @@ class RedisScheduler:
         return sched
 
     def __len__(self) -> int:
-        return 0 if self.frontier.lost else len(self._popped) + self._call(len, self.inner, default=0)
+        if self.frontier.lost:
+            return 0
+        return len(self._popped) + len(self._unsent) + self._call(len, self.inner, default=0)
 
     # -- Scrapy's scheduler interface ----------------------------------------------------------
 
@@ -413,6 +420,8 @@ class RedisScheduler:
             return
         try:
             self._release()
+            if self.frontier.lost:  # the requests it had not sent were lost with it
+                return
             n = self.frontier.requeue(keys=[self.cfg.queue_key, self._leases_key, self.cfg.key("workers"),
                                             self.cfg.key("worker", self.frontier.worker)],
                                       args=[self.frontier.worker, "1"])
@@ -426,9 +435,18 @@ class RedisScheduler:
 
     def has_pending_requests(self) -> bool:
         return not self.frontier.lost and (
-            bool(self._popped) or self._call(self.inner.has_pending_requests, default=False))
+            bool(self._popped) or bool(self._unsent)
+            or self._call(self.inner.has_pending_requests, default=False))
 
     def enqueue_request(self, request: Request) -> bool:
+        """Queued on Redis in one atomic step each (_ENQUEUE), but sent together: the requests a
+        callback yields go in one pipelined round trip at the reactor's next turn, not one round
+        trip each (a round trip waits on a redis-server that shares the crawl's cores). One seen
+        in this batch already is refused here; one Redis had seen (another worker's, an earlier
+        batch's) is refused when the batch is sent: `request_dropped` then, as Scrapy would have.
+        Unsent requests are sent before anything that reads the queue or gives up a lease (a
+        worker killed with some unsent keeps the lease of the page that found them: the page is
+        fetched again, by another worker, and finds them again)."""
         if self.frontier.lost:
             self.stats.inc_value("redis/requests_lost")
             return False
@@ -436,20 +454,51 @@ class RedisScheduler:
             return self._call(self.inner.enqueue_request, request, default=False)
         df, queue = self.inner.df, self.inner.queue
         fingerprint = "" if request.dont_filter else df.request_fingerprint(request)
-        data = queue.serializer.dumps(request.to_dict(spider=_callbacks(request, self.spider)))
-        # (scrapy-redis's _encode_request, the callbacks found without inspect.getmembers on the
-        # spider: ~0.15 ms a request); before anything is marked seen
-        try:
-            added = self.frontier.enqueue(keys=[df.key, queue.key],
-                                          args=[fingerprint, -request.priority, data])
-        except self.frontier.errors as exc:
-            self.frontier.lose(exc)
-            return False
-        if not added:
+        if fingerprint and fingerprint in self._unsent_fps:
             df.log(request, self.spider)
             return False
-        self.stats.inc_value("scheduler/enqueued/redis")
+        # (scrapy-redis's _encode_request, the callbacks found without inspect.getmembers on the
+        # spider: ~0.15 ms a request); before anything is marked seen
+        data = queue.serializer.dumps(request.to_dict(spider=_callbacks(request, self.spider)))
+        self._unsent.append((request, fingerprint, -request.priority, data))
+        if fingerprint:
+            self._unsent_fps.add(fingerprint)
+        if self._send_call is None:
+            from twisted.internet import reactor
+
+            self._send_call = reactor.callLater(0, self._send)
         return True
+
+    def _send(self) -> None:
+        """The unsent requests, in one pipelined round trip; never raises (a lost Redis is lost)."""
+        if self._send_call is not None:
+            if self._send_call.active():
+                self._send_call.cancel()
+            self._send_call = None
+        unsent, self._unsent, self._unsent_fps = self._unsent, [], set()
+        if not unsent or self.frontier.lost:
+            if unsent:
+                self.stats.inc_value("redis/requests_lost", len(unsent))
+            return
+        df, queue_key = self.inner.df, self.inner.queue.key
+        try:
+            with self.frontier.server.pipeline(transaction=False) as pipe:
+                for _, fingerprint, score, data in unsent:
+                    self.frontier.enqueue(keys=[df.key, queue_key], args=[fingerprint, score, data],
+                                          client=pipe)
+                added = pipe.execute()
+            self.stats.inc_value("redis/enqueue_round_trips")
+        except self.frontier.errors as exc:
+            self.stats.inc_value("redis/requests_lost", len(unsent))
+            self.frontier.lose(exc)
+            return
+        for (request, *_), ok in zip(unsent, added, strict=True):
+            if ok:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            else:  # seen by Redis: refused, as scrapy-redis's enqueue_request would have
+                df.log(request, self.spider)
+                self.crawler.signals.send_catch_log(signal=signals.request_dropped, request=request,
+                                                    spider=self.spider)
 
     def next_request(self) -> Request | None:
         if self.frontier.lost:
@@ -457,6 +506,9 @@ class RedisScheduler:
         if not self._leasing:
             return self._call(self.inner.next_request, default=None)
         if not self._popped:
+            self._send()  # what this worker found first: the queue is read in priority order
+            if self.frontier.lost:
+                return None
             first = self._serial + 1
             try:
                 popped = self.frontier.pop(keys=[self.cfg.queue_key, self._leases_key],
@@ -512,7 +564,11 @@ class RedisScheduler:
 
     def _release(self) -> None:
         """Leases of requests the engine is done with (their responses handled, the requests
-        they yielded queued) are dropped; the engine's own in-progress set says which."""
+        they yielded queued) are dropped; the engine's own in-progress set says which. The
+        requests they yielded are sent first."""
+        self._send()
+        if self.frontier.lost:
+            return
         slot = getattr(self.crawler.engine, "_slot", None)
         inprogress = getattr(slot, "inprogress", ())
         done = [req for req in self._leases if req not in inprogress]
@@ -653,6 +709,8 @@ class RedisScheduler:
             raise DontCloseSpider
         try:  # once more, now: seeds pushed since the last tick are not left behind
             self._release()
+            if self.frontier.lost:
+                return
             drained = self.frontier.drained(keys=[cfg.queue_key, cfg.start_key, cfg.key("workers")],
                                             args=[cfg.key("leases", "")])
         except self.frontier.errors as exc:

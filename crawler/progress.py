@@ -138,7 +138,8 @@ class ProgressLog:
         self._last = (request, kind, tracked)
 
     def _dropped(self, request: Request) -> None:
-        """Sent right after request_scheduled when the scheduler refuses a request (seen)."""
+        """Sent right after request_scheduled when the scheduler refuses a request (seen); or
+        later, by the Redis frontier, when Redis says it was seen (another worker's)."""
         if _reissue(request):  # a redirect to a page already fetched: this fetch is over
             self._finished(request)
         elif self._last and self._last[0] is request:
@@ -146,6 +147,10 @@ class ProgressLog:
             self.queued[kind] -= 1
             if tracked:
                 self._settle(self._pending.pop(request.url))
+        else:  # refused after other requests were scheduled: counted as _scheduled did
+            self.queued[fetch_kind(request)] -= 1
+            if (article := self._pending.pop(request.url, None)) is not None:
+                self._settle(article)
 
     def _received(self, response: Response, request: Request) -> None:
         kind = self._finished(request)

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import CRAWL_ENV, ROOT, DemoSite, answer, crawl_command, run_crawl, serving, wait_for
 from tests.redis_server import RedisServer, free_port
-from tests.warc_utils import read_records, tool
+from tests.warc_utils import read_records, scrapy_stat, tool
 
 # A worker closes 1 s after the whole crawl is drained; a worker silent for 2 s is dead.
 FAST = ("-s", "MAX_IDLE_TIME_BEFORE_CLOSE=1", "-s", "REDIS_WORKER_TIMEOUT=2", "-s", "THREAD_REVISIT=0",
@@ -142,6 +142,10 @@ def test_two_workers_share_one_crawl_each_page_once(demo_site, reference, redis_
     assert client.zcard("thread:requests") == 0
     assert not client.keys("thread:leases:*")  # both signed off, nothing held
     assert client.hlen("thread:digests") > 0  # the payloads they archived, shared
+    # the requests a callback yields go to Redis in one round trip (~15 a trip here), not each alone
+    queued, trips = (sum(scrapy_stat(log_of(tmp_path / f), key) or 0 for f in ("a", "b"))
+                     for key in ("scheduler/enqueued/redis", "redis/enqueue_round_trips"))
+    assert queued > 5 * trips, (queued, trips)
 
 
 def test_seed_command_and_lpush_feed_an_idle_fleet(demo_site, redis_server, tmp_path):
