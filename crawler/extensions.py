@@ -137,7 +137,8 @@ class WarcWriterExtension:
             await self._wacz_unused()
 
     async def _wacz_unused(self) -> None:
-        """py-wacz's process, when no WACZ is written after all (the crawl failed, no files): it exits."""
+        """py-wacz's process, when no WACZ was written after all (the crawl failed, no files, the
+        WACZ failed before it ran): it exits. Once used, it has exited already."""
         if self.wacz is not None:
             wacz, self.wacz = self.wacz, None
             await asyncio.to_thread(wacz.close)
@@ -150,6 +151,8 @@ class WarcWriterExtension:
         self.stats.set_value("warc/bytes", summary.bytes)
         self.stats.set_value("warc/files", len(summary.files))
         self.stats.set_value("warc/writer_cpu_seconds", summary.cpu)
+        if summary.undecodable:
+            self.stats.set_value("warc/exchanges_unreadable", summary.undecodable)
         if self.cfg.dedup:
             self.stats.set_value("warc/revisits", summary.revisits)
             self.stats.set_value("warc/revisits_304", summary.revisits_304)
@@ -175,8 +178,8 @@ class WarcWriterExtension:
                     await asyncio.to_thread(log.sync)
                 crawl_log = log.path if log is not None else None
                 files = [Path(f) for f in summary.files]
-                wacz, self.wacz = self.wacz, None  # used up by package_run
-                stats = await asyncio.to_thread(package_run, self.cfg, files, crawl_log, wacz)
+                # py-wacz's process, used up by package_run (if it fails before, closed below)
+                stats = await asyncio.to_thread(package_run, self.cfg, files, crawl_log, self.wacz)
                 for key, value in stats.items():
                     self.stats.set_value(key, value)
         await self._wacz_unused()  # before the publish the signal starts

@@ -22,6 +22,7 @@ from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
+from scrapy.http import TextResponse
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -596,16 +597,20 @@ class ArchiveOnlyMiddleware:
     for a meta refresh in its first 4,096 characters (MetaRefreshMiddleware): ~8% of a crawl's
     CPU. Bodies in an encoding other than one gzip or deflate layer (br, zstd, several), and
     any that does not inflate, are left to Scrapy as they are. At 595: after RedirectMiddleware
-    (600) and before HttpCompressionMiddleware (590) in the responses' order.
+    (600) and before HttpCompressionMiddleware (590) in the responses' order. DOWNLOAD_MAXSIZE
+    and DOWNLOAD_WARNSIZE do not apply to what is decoded here: never more than HEAD_BYTES.
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not request.meta.get(ARCHIVE_ONLY) or not 200 <= response.status < 300:
+        if (not request.meta.get(ARCHIVE_ONLY) or not 200 <= response.status < 300
+                or request.method == "HEAD"):
             return response
         codings = [c.strip().lower() for v in response.headers.getlist(b"Content-Encoding")
                    for c in v.split(b",") if c.strip()]
         body = response.body
         if not codings:
+            if len(body) <= HEAD_BYTES:
+                return response
             head = body[:HEAD_BYTES]
         elif len(codings) == 1 and (wbits := _WBITS.get(codings[0])) is not None:
             head = _inflate_head(body, wbits)
@@ -619,7 +624,10 @@ class ArchiveOnlyMiddleware:
         # `response_downloaded` (a copy here costs as much as the inflating)
         response.headers.pop(b"Content-Encoding", None)
         cls = responsetypes.from_args(headers=response.headers, url=response.url, body=head)
-        return response.replace(cls=cls, body=head, flags=[*response.flags, ARCHIVE_ONLY_FLAG])
+        # a text response's encoding read again from the head (replace() would copy the old
+        # one, inferring it from the whole body when nothing declares it), as Scrapy's does
+        text = {"encoding": None} if issubclass(cls, TextResponse) else {}
+        return response.replace(cls=cls, body=head, flags=[*response.flags, ARCHIVE_ONLY_FLAG], **text)
 
 
 def _inflate_head(body: bytes, wbits: int) -> bytes | None:

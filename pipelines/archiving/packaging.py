@@ -422,21 +422,25 @@ class WaczProcess:
     with the process that started it."""
 
     def __init__(self) -> None:
+        self._proc = self._start()
+
+    @staticmethod
+    def _start() -> subprocess.Popen[bytes]:
         root = str(Path(__file__).resolve().parents[2])  # the child imports this copy of the module
         env = {**os.environ,
                "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-        self._proc = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", __name__, str(os.getpid()), _WAIT], env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True)  # Ctrl-C goes to the crawl, which decides
 
     def create(self, args: Sequence[str]) -> tuple[int, str]:
-        """Runs `wacz ARGS`: (exit code, what it said on stderr)."""
-        try:
-            _, err = self._proc.communicate(json.dumps(list(args)).encode())
-        except BrokenPipeError:  # it had exited already (a broken install): say what it said
-            err = self._proc.stderr.read() if self._proc.stderr else b""
-            self._proc.wait()
+        """Runs `wacz ARGS`: (exit code, what it said on stderr). One that died while it waited
+        (the OOM killer, a stray kill) is replaced by a new one first."""
+        if self._proc.poll() is not None:
+            self._proc.communicate()  # its pipes closed
+            self._proc = self._start()
+        _, err = self._proc.communicate(json.dumps(list(args)).encode())  # a broken pipe: ignored
         return self._proc.returncode, err.decode(errors="replace")
 
     def close(self) -> None:
@@ -569,7 +573,6 @@ def _wacz_failed(stats: dict[str, Any], output: Path, exc: Exception) -> None:
 
 
 # -- the child process that runs py-wacz ----------------------------------------------------------
-
 
 
 def _wacz_child(argv: list[str]) -> int:

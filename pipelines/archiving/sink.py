@@ -56,6 +56,7 @@ class WriteSummary:
     revisits_304: int = 0  # of which server-not-modified
     bytes_saved: int = 0  # stored bytes of the originals they name, less their own
     cpu: float = 0.0  # the writer process's CPU seconds (user + system), its start included
+    undecodable: int = 0  # exchanges the writer could not read (logged each): not archived
 
 
 class WriterFailed(Exception):
@@ -90,7 +91,13 @@ class WarcFiles:
 
     def write_exchange(self, ex: Exchange | FetchFailure | Capture) -> None:
         if isinstance(ex, tuple):  # what the crawl's reactor sent: decoded here
-            ex = Exchange.from_capture(ex)
+            try:
+                ex = Exchange.from_capture(ex)
+            except Exception as exc:  # noqa: BLE001 - that exchange, not the writer and the crawl
+                self.summary.undecodable += 1
+                logger.error("WARC writer: an exchange for %r could not be read (%s: %s): not archived",
+                             str(ex[0])[:200], type(exc).__name__, exc)
+                return
         if isinstance(ex, FetchFailure):
             self._ensure_open()
             self._write(failure_record(ex, self._writer))
@@ -323,7 +330,7 @@ class WarcSink:
         self._summary = WriteSummary(data.get("records", 0), data.get("bytes", 0),
                                      data.get("files", []), error, data.get("revisits", 0),
                                      data.get("revisits_304", 0), data.get("bytes_saved", 0),
-                                     data.get("cpu", 0.0))
+                                     data.get("cpu", 0.0), data.get("undecodable", 0))
         return self._summary
 
 
@@ -365,7 +372,7 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     report = {"records": s.records, "bytes": s.bytes, "files": s.files, "error": error,
               "revisits": s.revisits, "revisits_304": s.revisits_304, "bytes_saved": s.bytes_saved,
-              "cpu": round(usage.ru_utime + usage.ru_stime, 3)}
+              "cpu": round(usage.ru_utime + usage.ru_stime, 3), "undecodable": s.undecodable}
     with contextlib.suppress(BrokenPipeError):  # the crawl is gone; the files are closed
         stdout.write(json.dumps(report).encode())
         stdout.flush()

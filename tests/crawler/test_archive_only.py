@@ -33,6 +33,7 @@ def through_scrapy(request: Request, response: Response) -> Response | Request:
 
 @pytest.mark.parametrize(("coding", "encode"), [
     (b"gzip", lambda b: gzip.compress(b)),
+    (b" X-Gzip ", lambda b: gzip.compress(b)),
     (b"deflate", zlib.compress),
     (b"deflate", lambda b: zlib.compress(b, wbits=-15)),  # raw deflate, as some servers send it
     (None, lambda b: b),
@@ -65,6 +66,16 @@ def test_other_responses_are_left_to_scrapy(meta, status, coding, body):
     response = Response(request.url, status=status, body=body, request=request,
                         headers={"Content-Type": "text/html", "Content-Encoding": coding})
     assert ArchiveOnlyMiddleware().process_response(request, response) is response
+
+
+def test_a_short_plain_body_and_a_head_request_are_left_as_they_are():
+    short = Request("http://h/comment/5", meta={ARCHIVE_ONLY: True})
+    plain = HtmlResponse(short.url, status=200, body=b"<html><p>short</p></html>", request=short)
+    assert ArchiveOnlyMiddleware().process_response(short, plain) is plain
+    head = Request("http://h/comment/5", method="HEAD", meta={ARCHIVE_ONLY: True})
+    empty = Response(head.url, status=200, body=b"", request=head, headers={"Content-Encoding": "gzip"})
+    assert ArchiveOnlyMiddleware().process_response(head, empty) is empty
+    assert empty.headers[b"Content-Encoding"] == b"gzip"
 
 
 def test_permalinks_are_archived_whole_and_not_inflated_in_a_crawl(sitemap_crawl):

@@ -322,6 +322,17 @@ def test_a_wacz_process_not_needed_exits_when_closed():
     assert process._proc.returncode == 0  # it read its empty stdin and left (killed: -9)
 
 
+def test_a_wacz_process_that_died_while_waiting_is_replaced(tmp_path):
+    """Killed during the crawl (the OOM killer, a stray kill): the WACZ is still written."""
+    process = WaczProcess()
+    process._proc.kill()
+    process._proc.wait()
+    one = some_run(tmp_path, 1)
+    out = tmp_path / "run.wacz"
+    assert write_wacz([one], out, [], title="run", process=process) == out.stat().st_size
+    assert process._proc.returncode == 0
+
+
 def test_a_failed_wacz_leaves_nothing_behind(tmp_path):
     one = some_run(tmp_path, 1)
     out = tmp_path / "x.wacz"

@@ -89,3 +89,32 @@ def test_a_capture_crosses_the_pipe_and_decodes_as_the_exchange_it_was():
     epoch = Exchange.from_capture((*raw[:10], 0.0, *raw[11:]))
     assert epoch.date == "1970-01-01T00:00:00.000000Z"
     assert Exchange.from_scrapy(request, response).not_modified == original
+
+
+def test_a_capture_the_writer_cannot_read_costs_that_exchange_only(tmp_path, caplog):
+    """Decoding moved into the writer's process: a capture it cannot read is logged and
+    counted there, and the writer goes on (before, the reactor's signal handler caught it)."""
+    import logging
+
+    from scrapy.http import Request, Response
+
+    from pipelines.archiving.config import WarcConfig
+    from pipelines.archiving.records import capture
+    from pipelines.archiving.sink import WarcFiles
+
+    request = Request("http://h/ok")
+    good = capture(request, Response(request.url, status=200, body=b"ok", request=request))
+    broken = (*good[:5], "not a status", good[6], 12345, *good[8:])  # headers not a mapping
+    files = WarcFiles(WarcConfig(tmp_path))
+    with caplog.at_level(logging.ERROR, logger="pipelines.archiving.sink"):
+        files.write_exchange(broken)
+        files.write_exchange(good)
+    files.close_file()
+    files.close_index()
+    assert files.summary.undecodable == 1
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "WARC writer: an exchange for 'http://h/ok' could not be read"]
+    [path] = files.summary.files
+    with open(path, "rb") as fh:
+        written = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(fh)]
+    assert written[1:] == [("response", "http://h/ok"), ("request", "http://h/ok")]
