@@ -476,9 +476,10 @@ class RedisScheduler:
                 self._send_call.cancel()
             self._send_call = None
         unsent, self._unsent, self._unsent_fps = self._unsent, [], set()
-        if not unsent or self.frontier.lost:
-            if unsent:
-                self.stats.inc_value("redis/requests_lost", len(unsent))
+        if not unsent:
+            return
+        if self.frontier.lost:
+            self.stats.inc_value("redis/requests_lost", len(unsent))
             return
         df, queue_key = self.inner.df, self.inner.queue.key
         try:

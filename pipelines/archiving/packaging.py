@@ -55,7 +55,7 @@ from pipelines.extraction.encodings import read_payload
 from .atomic import replacing
 from .dedup import DigestIndex
 from .records import target_uri
-from .sink import OPEN_SUFFIX, describe_os_error
+from .sink import OPEN_SUFFIX, child_env, describe_os_error
 
 if TYPE_CHECKING:
     from cdxj_indexer.main import CDXJIndexer
@@ -426,11 +426,8 @@ class WaczProcess:
 
     @staticmethod
     def _start() -> subprocess.Popen[bytes]:
-        root = str(Path(__file__).resolve().parents[2])  # the child imports this copy of the module
-        env = {**os.environ,
-               "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
         return subprocess.Popen(
-            [sys.executable, "-m", __name__, str(os.getpid()), _WAIT], env=env,
+            [sys.executable, "-m", __name__, str(os.getpid()), _WAIT], env=child_env(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True)  # Ctrl-C goes to the crawl, which decides
 

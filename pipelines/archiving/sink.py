@@ -269,18 +269,22 @@ class WarcFiles:
         return len(data)
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a `python -m` child of ours (the WARC writer, py-wacz's process): it
+    imports our modules from where this process did (a source tree, a scrapyd egg), not from
+    whatever copy its own sys.path would find first."""
+    root = str(Path(__file__).resolve().parents[2])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+
+
 class WarcSink:
     """Parent side: `put` pickles an Exchange into the child's pipe; `close` waits for it."""
 
     def __init__(self, cfg: WarcConfig) -> None:
         self.cfg = cfg
-        # the child imports this module from where the parent did (a source tree, a scrapyd
-        # egg), not from whatever copy its own sys.path would find first
-        root = str(Path(__file__).resolve().parents[2])
-        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
         self._proc = subprocess.Popen(
             [sys.executable, "-m", __name__],
-            env={**os.environ, "PYTHONPATH": path},
+            env=child_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C goes to the crawl; the writer drains and closes
