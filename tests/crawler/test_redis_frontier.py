@@ -127,8 +127,11 @@ def assert_each_once(counts: Counter[str], reference: set[str]) -> None:
 
 def test_two_workers_share_one_crawl_each_page_once(demo_site, reference, redis_server, tmp_path):
     seeds = f"start_urls={demo_site.url('/')}"
-    a = worker(redis_server, tmp_path / "a", "-a", seeds)
-    b = worker(redis_server, tmp_path / "b", "-a", seeds)
+    # a site's shared slot 10 ms apart (~3 s for its ~320 pages): with none, one worker could
+    # take nearly every page (~300 in 1.2 s) while the other waited for its next tick (0.4 s)
+    polite = ("-s", "DOWNLOAD_DELAY=0.01")
+    a = worker(redis_server, tmp_path / "a", "-a", seeds, *polite)
+    b = worker(redis_server, tmp_path / "b", "-a", seeds, *polite)
     assert (finish(a), finish(b)) == (0, 0), log_of(tmp_path / "a")[-3000:] + log_of(tmp_path / "b")[-3000:]
     mine, theirs = captures(tmp_path / "a"), captures(tmp_path / "b")
     assert_each_once(mine + theirs, reference)
