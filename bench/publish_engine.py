@@ -1,6 +1,6 @@
 """Publishing on the pool engine and on datatrove (DATASET_ENGINE), 1 and 2 workers each.
 
-    python bench/publish_engine.py [--runs 5] [--articles 48] [--ray]
+    python bench/publish_engine.py [--runs 5] [--articles 48] [--ray] [--slurm]
 
 Crawls the enlarged demo site once (one WARC file), then, interleaved over --runs rounds:
   * bare `trafilatura.extract` (one core, a child process, HTML decoded beforehand) over the
@@ -8,7 +8,10 @@ Crawls the enlarged demo site once (one WARC file), then, interleaved over --run
   * `python -m crawler publish` with DATASET_ENGINE=pool and =datatrove, --workers 1 and 2
     (wall time: interpreter start-up included);
   * with --ray, also datatrove with DATASET_EXECUTOR=ray on 2 workers: a Ray the publish
-    starts for itself on this machine (Ray's start-up and per-task placement included).
+    starts for itself on this machine (Ray's start-up and per-task placement included);
+  * with --slurm, also datatrove with DATASET_EXECUTOR=slurm on 2 workers: a one-node Slurm
+    cluster of the bench's own (tests/slurm_cluster.py: slurmctld, slurmd and munge from apt),
+    each task an array task (Slurm's scheduling and each task's interpreter start included).
 Prints medians: docs/s (docs: the HTML captures publish reads, 2xx responses and revisits),
 the 2-worker/1-worker ratio of each engine, articles/s per core against bare trafilatura's
 articles/s, whether the two engines wrote the same bytes, and one datatrove publish's step
@@ -18,6 +21,7 @@ timings (its DEBUG lines).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -40,12 +44,12 @@ from demosite.process import spawn as start_demo_site  # noqa: E402
 ENGINES = ("pool", "datatrove")
 
 
-def publish(warc_dir: Path, out: Path, engine: str, workers: int, level: str = "WARNING", *extra: str
-            ) -> tuple[float, str, str]:
+def publish(warc_dir: Path, out: Path, engine: str, workers: int, level: str = "WARNING", *extra: str,
+            env: dict[str, str] | None = None) -> tuple[float, str, str]:
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "crawler", "publish", str(warc_dir), "-o", str(out),
                            "--workers", str(workers), "-s", f"DATASET_ENGINE={engine}", "-L", level, *extra],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise RuntimeError(f"publish failed with {proc.returncode}: {proc.stderr[-2000:]}")
@@ -85,13 +89,21 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=48)
     ap.add_argument("--ray", action="store_true", help="also datatrove on a Ray of its own, 2 workers")
+    ap.add_argument("--slurm", action="store_true", help="also datatrove on a one-node Slurm, 2 workers")
     ap.add_argument("--bare", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
         _bare(*args.bare)
         return
-    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp_name, contextlib.ExitStack() as stack:
         tmp = Path(tmp_name)
+        slurm_env = None
+        if args.slurm:
+            from tests.slurm_cluster import SlurmCluster
+
+            cluster = SlurmCluster.start(tmp / "slurm")
+            stack.callback(cluster.stop)
+            slurm_env = cluster.env
         server, base = start_demo_site("--articles", str(args.articles), "--slow-seconds", "0")
         try:
             crawl(base, tmp / "one")
@@ -126,6 +138,11 @@ def main() -> None:
                                      "-s", "DATASET_EXECUTOR=ray")
                 rates.setdefault("ray 2", []).append(wall)
                 same &= files(tmp / "ds") == reference
+            if args.slurm:
+                wall, _, _ = publish(tmp / "one", tmp / "ds", "datatrove", 2, "WARNING",
+                                     "-s", "DATASET_EXECUTOR=slurm", env=slurm_env)
+                rates.setdefault("slurm 2", []).append(wall)
+                same &= files(tmp / "ds") == reference
             print(f"run {i + 1}: bare {rates['bare'][-1]:.1f} articles/s; " + ", ".join(
                 f"{k} {docs / v[-1]:.0f} docs/s" for k, v in rates.items() if k != "bare"), flush=True)
         _, log, _ = publish(tmp / "one", tmp / "ds", "datatrove", 2, level="DEBUG")
@@ -144,6 +161,8 @@ def main() -> None:
     print(f"datatrove / pool, 2 workers: {med['pool 2'] / med['datatrove 2']:.2f}x (speed)")
     if args.ray:
         print(f"datatrove on Ray / pool, 2 workers: {med['pool 2'] / med['ray 2']:.2f}x (speed)")
+    if args.slurm:
+        print(f"datatrove on Slurm / pool, 2 workers: {med['pool 2'] / med['slurm 2']:.2f}x (speed)")
     print(f"every publish wrote the reference bytes: {same}")
     print("one datatrove publish, 2 workers, its steps:")
     for line in log.splitlines():

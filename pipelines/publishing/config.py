@@ -18,10 +18,13 @@ EXPORTS = ("jsonl", "threads")  # export.py: beside the Parquet, on request
 PAGE_TIMEOUT, MAX_PAGE_BYTES = 30.0, 20_000_000
 SHARD_BYTES = 500_000_000  # `datasets`' own max_shard_size for push_to_hub: "500MB"
 ENGINES = ("pool", "datatrove")  # who runs the extraction steps (publish.py, engine.py)
-EXECUTORS = ("local", "ray")  # where datatrove runs them (engine.py; cluster.py for Ray)
+EXECUTORS = ("local", "ray", "slurm")  # where datatrove runs them (engine.py; cluster.py, slurm.py)
 PROGRESS_INTERVAL = 30.0  # seconds between progress lines when stderr is not a terminal
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_SBATCH_OPTION = re.compile(r"--([a-z][a-z0-9-]*)(?:=([^\s'\"\\`$;|&<>]+))?")  # one #SBATCH line each
+_SLURM_NAME = re.compile(r"[\w.,-]+")  # a partition (or a comma list of them)
+_SLURM_TIME = re.compile(r"\d+(?:-\d+)?(?::\d+){0,2}|\d+-\d+(?::\d+)?")  # sbatch --time's forms
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
 
 
@@ -31,6 +34,19 @@ def parse_size(name: str, value: object) -> int:
     if m is None or m[2].lower() not in _UNITS or (size := int(float(m[1]) * _UNITS[m[2].lower()])) <= 0:
         raise ValueError(f"{name} must be a size in bytes > 0 (e.g. 500MB, 512MiB, 1000000), got {value!r}")
     return size
+
+
+def parse_sbatch_args(text: str) -> tuple[tuple[str, str], ...]:
+    """`--account=proj --qos=high --exclusive` -> (("account", "proj"), ("qos", "high"),
+    ("exclusive", "")): each becomes one `#SBATCH` line of the job's script, so a value with
+    spaces, quotes or shell characters is refused, not passed on."""
+    pairs = []
+    for part in text.split():
+        if (m := _SBATCH_OPTION.fullmatch(part)) is None:
+            raise ValueError(f"DATASET_SLURM_SBATCH_ARGS: {part!r} is not --option or --option=value "
+                             "(no spaces, quotes or shell characters)")
+        pairs.append((m[1], m[2] or ""))
+    return tuple(pairs)
 
 
 def parse_splits(text: str) -> tuple[tuple[str, float], ...]:
@@ -68,6 +84,9 @@ class DatasetConfig:
     executor: str = "local"  # of EXECUTORS (the datatrove engine's)
     ray_address: str = ""  # DATASET_EXECUTOR=ray: a cluster's address; "": a Ray of our own
     ray_task_timeout: float = 3600.0  # DATASET_EXECUTOR=ray: seconds a task may take (0: no limit)
+    slurm_partition: str = ""  # DATASET_EXECUTOR=slurm: "": the cluster's default partition
+    slurm_time: str = ""  # DATASET_EXECUTOR=slurm: each task's time limit; "": the partition's
+    slurm_sbatch_args: tuple[tuple[str, str], ...] = ()  # DATASET_EXECUTOR=slurm: more #SBATCH options
 
     @property
     def n_workers(self) -> int:
@@ -108,6 +127,17 @@ class DatasetConfig:
             raise NotConfigured("DATASET_EXECUTOR=ray needs Ray: pip install 'threadwarc[ray]'")
         if (ray_timeout := s.getfloat("DATASET_RAY_TASK_TIMEOUT", 3600.0)) < 0:
             raise NotConfigured(f"DATASET_RAY_TASK_TIMEOUT must be >= 0 seconds, got {ray_timeout}")
+        partition = (s.get("DATASET_SLURM_PARTITION") or "").strip()
+        if partition and not _SLURM_NAME.fullmatch(partition):
+            raise NotConfigured(f"DATASET_SLURM_PARTITION must be a partition name, got {partition!r}")
+        slurm_time = (s.get("DATASET_SLURM_TIME") or "").strip()
+        if slurm_time and not _SLURM_TIME.fullmatch(slurm_time):
+            raise NotConfigured("DATASET_SLURM_TIME must be a Slurm time limit (MINUTES, HH:MM:SS, "
+                                f"D-HH:MM...), got {slurm_time!r}")
+        try:
+            sbatch_args = parse_sbatch_args(s.get("DATASET_SLURM_SBATCH_ARGS") or "")
+        except ValueError as exc:
+            raise NotConfigured(str(exc)) from None
         if (progress := s.getfloat("DATASET_PROGRESS_INTERVAL", PROGRESS_INTERVAL)) < 0:
             raise NotConfigured(f"DATASET_PROGRESS_INTERVAL must be >= 0 seconds, got {progress}")
         return cls(
@@ -119,7 +149,7 @@ class DatasetConfig:
             shard_bytes, tuple(e for e in EXPORTS if e in asked),
             (s.get("DATASET_CONTACT") or "").strip(),
             hub_repo, engine, progress, executor, (s.get("DATASET_RAY_ADDRESS") or "").strip(),
-            ray_timeout,
+            ray_timeout, partition, slurm_time, sbatch_args,
         )
 
 

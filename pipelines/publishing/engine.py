@@ -1,5 +1,6 @@
 """publish.py's steps on Hugging Face datatrove's executors (DATASET_ENGINE=datatrove): its local one,
-or its Ray one with DATASET_EXECUTOR=ray (cluster.py).
+its Ray one with DATASET_EXECUTOR=ray (cluster.py), its Slurm one with DATASET_EXECUTOR=slurm
+(slurm.py).
 
 Step 1, `Scan`: one datatrove task per byte range of a WARC file (or several small files),
 publish.py's `_tasks`: each page read and analysed once (`_scan`), into a SQLite part whose
@@ -108,7 +109,11 @@ def build(build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tal
             from . import cluster
 
             ray = cluster.connect(cfg)
-            # tasks run on other nodes, in other folders: every path they get is absolute
+        elif cfg.executor == "slurm":
+            from . import slurm
+
+            slurm.check(cfg)
+        if cfg.executor != "local":  # tasks run on other nodes, in other folders: absolute paths
             sources = [replace(s, path=s.path.resolve()) for s in sources]
         return _run(work, build_dir, sources, cfg, tally, read_errors, progress)
     finally:
@@ -505,6 +510,10 @@ def _execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConf
         from .cluster import execute
 
         execute(step, logging_dir, tasks, cfg, on_done)
+    elif cfg.executor == "slurm":
+        from .slurm import execute as on_slurm
+
+        on_slurm(step, logging_dir, tasks, cfg, on_done)
     else:
         Executor([step], tasks=tasks, workers=min(cfg.n_workers, tasks), logging_dir=str(logging_dir),
                  skip_completed=True, preload=preload).run(on_done)

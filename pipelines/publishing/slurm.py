@@ -1,0 +1,208 @@
+"""The datatrove engine's steps on a Slurm cluster (DATASET_EXECUTOR=slurm).
+
+Each step is one job array, submitted with `sbatch` by datatrove's `SlurmPipelineExecutor`: its
+launch script (`srun launch_pickled_pipeline executor.pik`), `ranks_to_run.json`, per-task logs,
+stats and completion markers. `DATASET_WORKERS` array tasks run at a time (`--array=0-N%W`).
+datatrove's executor only submits; this process then waits for the job: each rank's completion
+marker (`on_done` here, in rank order) and `squeue` for the job's end. The ranks a job left
+incomplete (a task killed by the OOM killer or its time limit, a node lost) run once more as a
+new job, as datatrove reruns a job with `skip_completed`; a rank that fails again fails the
+publish in one line (the task's last log line), with the old dataset untouched. An interrupted
+or failed publish `scancel`s its job: nothing is left queued or running.
+
+As on Ray (cluster.py), every node must see the build folder (beside DATASET_DIR) and the WARC
+files at the same paths, and this Python environment (the tasks run its `launch_pickled_pipeline`).
+The tasks get this process's environment (`sbatch --export=ALL`). The dataset is the same bytes as
+with the local executor: the tasks write parts and buckets, this process merges them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from loguru import logger as trove_logger
+from loguru._logger import Core as LoguruCore
+
+from .config import DatasetConfig
+
+_host_core, trove_logger._core = trove_logger._core, LoguruCore()  # as engine.py imports datatrove
+try:
+    from datatrove.executor.slurm import SlurmPipelineExecutor
+    from datatrove.pipeline.base import PipelineStep
+finally:
+    trove_logger._core = _host_core
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5  # between looks at the completion markers and the queue
+QUEUE_FAILURES = 60  # squeue failing this many times in a row (~30 s) fails the publish
+IN_TASK = "THREADWARC_SLURM_TASK"  # set by the job's script: `run` is then one array task's
+_OPTION_LINE = re.compile(r"--([a-z][a-z0-9-]*)")
+
+
+class SlurmExecutor(SlurmPipelineExecutor):
+    """datatrove's Slurm executor, whose `run` in this process submits the job array and waits
+    for it (datatrove's only submits); in an array task it is datatrove's own."""
+
+    def __init__(self, *args: Any, sbatch_args: tuple[tuple[str, str], ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, sbatch_args=dict(sbatch_args), **kwargs)
+        self.submitted: list[str] = []  # job ids, every attempt's
+
+    def get_sbatch_args(self, max_array: int = 1) -> dict:
+        """datatrove's `#SBATCH` options less those we were not given: no partition or time
+        (the cluster's defaults), no `--mem-per-cpu` (datatrove's 2G default is refused by a
+        node that declares less memory; DATASET_SLURM_SBATCH_ARGS can ask for it), no `--qos`."""
+        args = super().get_sbatch_args(max_array)
+        for key, value in (("partition", self.partition), ("time", self.time)):
+            if not value:
+                args.pop(key, None)
+        if "mem-per-cpu" not in self._sbatch_args:
+            args.pop("mem-per-cpu", None)
+        return args
+
+    def launch_merge_stats(self) -> None:
+        """Not submitted: this process merges the tasks' results itself, and a job that waits on
+        `afterok` for a failed array would stay queued for ever."""
+
+    def run(self, on_done: Callable[[int], None] = lambda rank: None) -> None:  # type: ignore[override]
+        if os.environ.get(IN_TASK):
+            super().run()  # one array task: datatrove's, its rank from SLURM_ARRAY_TASK_ID
+            return
+        from .engine import _contained
+
+        step = self.pipeline[0].name
+        following = 0  # the next rank for on_done
+        logs = Path(self.logging_dir.path)
+        try:
+            for attempt in (1, 2):
+                if not self.get_incomplete_ranks(range(self.tasks)):
+                    break
+                if attempt == 2:
+                    logger.warning("datatrove on Slurm: %s: task(s) %s did not complete in job %s; "
+                                   "running them again", step, _ranks(self.get_incomplete_ranks(
+                                       range(self.tasks))), self.submitted[-1])
+                self.job_id = None  # a new job, depending on nothing
+                self.slurm_logs_folder = str(logs / f"slurm_logs-{attempt}")
+                try:
+                    with _contained():  # its loguru lines (the job launched) to our log at DEBUG
+                        self.launch_job()
+                except (OSError, subprocess.CalledProcessError) as exc:
+                    raise RuntimeError(f"sbatch could not submit the job for {step} ({_exit(exc)}): "
+                                       "its error is above") from None
+                self.submitted.append(str(self.job_id))
+                logger.info("datatrove on Slurm: %s: job %s, %d task(s), %d at a time", step, self.job_id,
+                            self.tasks, self.workers)
+                while True:
+                    active = self._active()
+                    while following < self.tasks and self.is_rank_completed(following):
+                        on_done(following)
+                        following += 1
+                    if not active:
+                        break
+                    time.sleep(POLL_SECONDS)  # noqa: TID251 (Slurm's queue has no event to wait on)
+        except BaseException:
+            self.cancel()
+            raise
+        if left := self.get_incomplete_ranks(range(self.tasks)):
+            raise RuntimeError(f"task {left[0]} of {step} did not complete twice (jobs "
+                               f"{', '.join(self.submitted)}): {self._last_line(left[0])}")
+        while following < self.tasks:
+            on_done(following)
+            following += 1
+
+    def _active(self) -> bool:
+        """Whether any task of this publish's jobs is still queued or running (squeue shows
+        pending, running and completing ones; a requeued task is pending again)."""
+        for _ in range(QUEUE_FAILURES):
+            proc = subprocess.run(["squeue", "-h", "-n", self.job_name, "-o", "%i"],
+                                  capture_output=True, text=True)
+            if proc.returncode == 0:
+                return bool(proc.stdout.strip())
+            logger.debug("squeue failed (%d): %s", proc.returncode, proc.stderr.strip())
+            time.sleep(POLL_SECONDS)  # noqa: TID251 (a busy controller: asked again)
+        raise RuntimeError(f"squeue failed {QUEUE_FAILURES} times in a row: "
+                           f"{proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+
+    def cancel(self) -> None:
+        """This publish's jobs, whatever is left of them (their name is this publish's own)."""
+        if self.submitted:
+            subprocess.run(["scancel", "-n", self.job_name], capture_output=True, check=False)
+
+    def _last_line(self, rank: int) -> str:
+        """The last line a rank's task wrote, from its second job's log (slurm_logs-2/ID_INDEX.out;
+        the index is its place in that job's ranks_to_run.json)."""
+        try:
+            ranks = [int(r) for r in Path(self.logging_dir.path, "ranks_to_run.json").read_text()
+                     .strip("[]\n").split(",")]
+            index = ranks.index(rank)
+            array, offset = index % self.max_array_size, index // self.max_array_size
+            found = sorted(Path(self.slurm_logs_folder).glob(f"*_{array}.out"),
+                           key=lambda p: int(p.name.split("_")[0]))
+            lines = [line for line in found[offset].read_text(errors="replace").splitlines()
+                     if line.strip() and not line.startswith("+")]  # `set -x`'s echo of the script
+        except (OSError, ValueError, IndexError):
+            return "its log is not readable here"
+        return lines[-1].strip() if lines else "its log is empty"
+
+
+def _ranks(ranks: list[int]) -> str:
+    return ", ".join(map(str, ranks[:10])) + (f" and {len(ranks) - 10} more" if len(ranks) > 10 else "")
+
+
+def _exit(exc: BaseException) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        return f"exit {exc.returncode}"
+    return str(exc)
+
+
+def check(cfg: DatasetConfig) -> None:
+    """sbatch, squeue and scancel on PATH, a controller that answers, the partition known: one
+    line if not. Logs the cluster's size."""
+    if missing := [c for c in ("sbatch", "squeue", "scancel", "sinfo") if shutil.which(c) is None]:
+        raise RuntimeError(f"DATASET_EXECUTOR=slurm: {', '.join(missing)} not found on PATH "
+                           "(run the publish where Slurm's commands are, e.g. a login node)")
+    proc = subprocess.run(["sinfo", "-h", "-o", "%P %D %C"], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        raise RuntimeError(f"DATASET_EXECUTOR=slurm: no Slurm controller answers ({why})")
+    rows = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    partitions = {row[0].rstrip("*"): row for row in rows}
+    default = next((row[0].rstrip("*") for row in rows if row[0].endswith("*")), "")
+    wanted = cfg.slurm_partition.split(",") if cfg.slurm_partition else [default]
+    if unknown := [p for p in wanted if p not in partitions]:
+        named = ", ".join(sorted(partitions)) or "none"
+        raise RuntimeError(f"DATASET_EXECUTOR=slurm: no partition {', '.join(unknown) or '(default)'} "
+                           f"(DATASET_SLURM_PARTITION); the cluster has: {named}")
+    for name in wanted:
+        _, nodes, cpus = partitions[name]
+        logger.info("datatrove on Slurm: partition %s: %s node(s), %s CPU(s) (allocated/idle/other/"
+                    "total)", name, nodes, cpus)
+
+
+def execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfig,
+            on_done: Callable[[int], None]) -> None:
+    """The step's `tasks` ranks as one Slurm job array; `on_done(rank)` here, in rank order, as
+    they complete (a rank that never did fails the publish: the old dataset stays)."""
+    python = Path(sys.executable).parent  # this environment's launch_pickled_pipeline, on every node
+    executor = SlurmExecutor(
+        [step], tasks=tasks, time=cfg.slurm_time, partition=cfg.slurm_partition,
+        workers=min(cfg.n_workers, tasks), cpus_per_task=1, qos="",
+        job_name=f"threadwarc-{step.name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:12]}",
+        env_command=f"export {IN_TASK}=1 PATH={shlex.quote(str(python))}:\"$PATH\"",
+        sbatch_args=cfg.slurm_sbatch_args, logging_dir=str(logging_dir), skip_completed=True,
+        mail_user=None)
+    try:
+        executor.run(on_done)
+    except RuntimeError as exc:
+        raise RuntimeError(f"datatrove on Slurm: {exc}") from None
