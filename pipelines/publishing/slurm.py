@@ -12,12 +12,15 @@ or failed publish `scancel`s its job: nothing is left queued or running.
 
 As on Ray (cluster.py), every node must see the build folder (beside DATASET_DIR) and the WARC
 files at the same paths, and this Python environment (the tasks run its `launch_pickled_pipeline`).
-The tasks get this process's environment (`sbatch --export=ALL`). The dataset is the same bytes as
+The tasks get this process's environment (`sbatch --export=ALL`) less its credentials
+(HF_TOKEN and any variable named like a token, secret, password or key: `SECRET`), which
+slurmctld would keep in its state folder. The dataset is the same bytes as
 with the local executor: the tasks write parts and buckets, this process merges them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -27,7 +30,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,9 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # between looks at the completion markers and the queue
 QUEUE_FAILURES = 60  # squeue failing this many times in a row (~30 s) fails the publish
 IN_TASK = "THREADWARC_SLURM_TASK"  # set by the job's script: `run` is then one array task's
-_OPTION_LINE = re.compile(r"--([a-z][a-z0-9-]*)")
+# sbatch --export=ALL hands the job this environment, and slurmctld keeps it in its state
+# folder: credentials the tasks never need (they read local files) are left out of it
+SECRET = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|_KEY$|^REDIS_URL$", re.IGNORECASE)
 
 
 class SlurmExecutor(SlurmPipelineExecutor):
@@ -95,7 +100,8 @@ class SlurmExecutor(SlurmPipelineExecutor):
                 self.job_id = None  # a new job, depending on nothing
                 self.slurm_logs_folder = str(logs / f"slurm_logs-{attempt}")
                 try:
-                    with _contained():  # its loguru lines (the job launched) to our log at DEBUG
+                    # its loguru lines (the job launched) to our log at DEBUG
+                    with _contained(), _without_secrets():
                         self.launch_job()
                 except (OSError, subprocess.CalledProcessError) as exc:
                     raise RuntimeError(f"sbatch could not submit the job for {step} ({_exit(exc)}): "
@@ -154,6 +160,18 @@ class SlurmExecutor(SlurmPipelineExecutor):
         except (OSError, ValueError, IndexError):
             return "its log is not readable here"
         return lines[-1].strip() if lines else "its log is empty"
+
+
+@contextlib.contextmanager
+def _without_secrets() -> Iterator[None]:
+    """os.environ without HF_TOKEN and its kind while sbatch runs (it inherits ours)."""
+    held = {key: os.environ.pop(key) for key in list(os.environ) if SECRET.search(key)}
+    if held:
+        logger.debug("datatrove on Slurm: not passed to the job: %s", ", ".join(sorted(held)))
+    try:
+        yield
+    finally:
+        os.environ.update(held)
 
 
 def _ranks(ranks: list[int]) -> str:

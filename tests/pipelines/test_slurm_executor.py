@@ -67,9 +67,11 @@ def task_processes(build_marker: str) -> list[int]:
 
 def test_a_slurm_cluster_publishes_the_pool_engines_bytes(sitemap_crawl, pool_dataset, slurm, tmp_path):
     """Inputs given relative to the publish's folder reach the tasks as absolute paths; the
-    array runs DATASET_WORKERS tasks at a time; the job's logs go with the build folder."""
+    array runs DATASET_WORKERS tasks at a time; the job's logs go with the build folder. HF_TOKEN
+    is not handed to the jobs: slurmctld keeps a job's environment in its state folder."""
     relative = Path(os.path.relpath(sitemap_crawl.warc_dir, tmp_path))
-    proc = slurm_publish(relative, tmp_path / "dataset", slurm.env)
+    token = "hf_slurmtestnotatoken0123456789"
+    proc = slurm_publish(relative, tmp_path / "dataset", {**slurm.env, "HF_TOKEN": token})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"datatrove on Slurm: partition {PARTITION}: 1 node(s), 0/2/0/2 CPU(s)" in proc.stderr
     assert re.search(r"datatrove on Slurm: bodies and assembly: job \d+, 16 task\(s\), 2 at a time",
@@ -78,6 +80,10 @@ def test_a_slurm_cluster_publishes_the_pool_engines_bytes(sitemap_crawl, pool_da
     noise = [line for line in proc.stderr.splitlines() if NOISE.search(line)]
     assert noise == [], noise[:5]
     assert queued(slurm) == []
+    environments = list((slurm.folder / "state").rglob("environment"))
+    assert environments, "slurmctld kept no job environment: nothing checked"
+    kept = [f.read_bytes() for f in environments]
+    assert all(b"SLURM_CONF=" in env and token.encode() not in env for env in kept)
     # no build folder left, no slurm_logs beside it: the job's logs were in the build folder
     assert sorted(p.name for p in tmp_path.iterdir()) == [".dataset.lock", "dataset"]
 
