@@ -2,7 +2,10 @@
 
 Each step is one job array, submitted with `sbatch` by datatrove's `SlurmPipelineExecutor`: its
 launch script (`srun launch_pickled_pipeline executor.pik`), `ranks_to_run.json`, per-task logs,
-stats and completion markers. `DATASET_WORKERS` array tasks run at a time (`--array=0-N%W`).
+stats and completion markers. The ranks are shared out over `DATASET_WORKERS` array tasks
+(datatrove's `tasks_per_job`: each runs its share one after the other), so each worker's
+interpreter starts once per step, not once per rank (16 buckets on 2 workers: 8.6 s against
+25 s for the demo crawl's publish on a one-node Slurm).
 datatrove's executor only submits; this process then waits for the job: each rank's completion
 marker (`on_done` here, in rank order) and `squeue` for the job's end. The ranks a job left
 incomplete (a task killed by the OOM killer or its time limit, a node lost) run once more as a
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import re
 import shlex
@@ -107,8 +111,9 @@ class SlurmExecutor(SlurmPipelineExecutor):
                     raise RuntimeError(f"sbatch could not submit the job for {step} ({_exit(exc)}): "
                                        "its error is above") from None
                 self.submitted.append(str(self.job_id))
-                logger.info("datatrove on Slurm: %s: job %s, %d task(s), %d at a time", step, self.job_id,
-                            self.tasks, self.workers)
+                logger.info("datatrove on Slurm: %s: job %s, %d task(s) in %d array task(s), %d at a time",
+                            step, self.job_id, self.tasks, math.ceil(len(self.get_incomplete_ranks(
+                                range(self.tasks))) / self.tasks_per_job), self.workers)
                 while True:
                     active = self._active()
                     while following < self.tasks and self.is_rank_completed(following):
@@ -151,7 +156,7 @@ class SlurmExecutor(SlurmPipelineExecutor):
         try:
             ranks = [int(r) for r in Path(self.logging_dir.path, "ranks_to_run.json").read_text()
                      .strip("[]\n").split(",")]
-            index = ranks.index(rank)
+            index = ranks.index(rank) // self.tasks_per_job  # the array task that ran it
             array, offset = index % self.max_array_size, index // self.max_array_size
             found = sorted(Path(self.slurm_logs_folder).glob(f"*_{array}.out"),
                            key=lambda p: int(p.name.split("_")[0]))
@@ -213,9 +218,10 @@ def execute(step: PipelineStep, logging_dir: Path, tasks: int, cfg: DatasetConfi
     """The step's `tasks` ranks as one Slurm job array; `on_done(rank)` here, in rank order, as
     they complete (a rank that never did fails the publish: the old dataset stays)."""
     python = Path(sys.executable).parent  # this environment's launch_pickled_pipeline, on every node
+    workers = min(cfg.n_workers, tasks)
     executor = SlurmExecutor(
         [step], tasks=tasks, time=cfg.slurm_time, partition=cfg.slurm_partition,
-        workers=min(cfg.n_workers, tasks), cpus_per_task=1, qos="",
+        workers=workers, cpus_per_task=1, qos="", tasks_per_job=math.ceil(tasks / workers),
         job_name=f"threadwarc-{step.name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:12]}",
         env_command=f"export {IN_TASK}=1 PATH={shlex.quote(str(python))}:\"$PATH\"",
         sbatch_args=cfg.slurm_sbatch_args, logging_dir=str(logging_dir), skip_completed=True,

@@ -74,7 +74,8 @@ def test_a_slurm_cluster_publishes_the_pool_engines_bytes(sitemap_crawl, pool_da
     proc = slurm_publish(relative, tmp_path / "dataset", {**slurm.env, "HF_TOKEN": token})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"datatrove on Slurm: partition {PARTITION}: 1 node(s), 0/2/0/2 CPU(s)" in proc.stderr
-    assert re.search(r"datatrove on Slurm: bodies and assembly: job \d+, 16 task\(s\), 2 at a time",
+    assert re.search(r"datatrove on Slurm: bodies and assembly: job \d+, 16 task\(s\) in 2 array task\(s\), "
+                     r"2 at a time",
                      proc.stderr)
     assert dataset(tmp_path / "dataset") == pool_dataset
     noise = [line for line in proc.stderr.splitlines() if NOISE.search(line)]
