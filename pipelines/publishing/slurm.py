@@ -135,15 +135,20 @@ class SlurmExecutor(SlurmPipelineExecutor):
     def _active(self) -> bool:
         """Whether any task of this publish's jobs is still queued or running (squeue shows
         pending, running and completing ones; a requeued task is pending again)."""
+        why = ""
         for _ in range(QUEUE_FAILURES):
-            proc = subprocess.run(["squeue", "-h", "-n", self.job_name, "-o", "%i"],
-                                  capture_output=True, text=True)
+            try:
+                proc = subprocess.run(["squeue", "-h", "-n", self.job_name, "-o", "%i"],
+                                      capture_output=True, text=True, timeout=120)
+            except subprocess.TimeoutExpired:
+                why = "no answer in 120 s"
+                continue
             if proc.returncode == 0:
                 return bool(proc.stdout.strip())
-            logger.debug("squeue failed (%d): %s", proc.returncode, proc.stderr.strip())
+            why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            logger.debug("squeue failed: %s", why)
             time.sleep(POLL_SECONDS)  # noqa: TID251 (a busy controller: asked again)
-        raise RuntimeError(f"squeue failed {QUEUE_FAILURES} times in a row: "
-                           f"{proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+        raise RuntimeError(f"squeue failed {QUEUE_FAILURES} times in a row ({why})")
 
     def cancel(self) -> None:
         """This publish's jobs, whatever is left of them (their name is this publish's own)."""
