@@ -1,7 +1,7 @@
 """Crawl throughput on the enlarged demo site: without the WARC writer, with it, with the whole
 end of a default crawl (CDXJ index and WACZ), and wget.
 
-    python bench/crawl.py [--runs 5] [--articles 16] [--baseline CHECKOUT ...]
+    python bench/crawl.py [--runs 5] [--articles 16] [--variants abdc] [--baseline CHECKOUT ...]
 
 The variants run interleaved (a, b, d, c, a, b, d, c, ...) against one demo-site process on
 loopback, so machine noise hits them alike; medians are printed.
@@ -12,6 +12,9 @@ loopback, so machine noise hits them alike; medians are printed.
   (c) wget --recursive --warc-file
   with --baseline (once or more): (b) run by another checkout's code (`git archive REV | tar
   -x -C DIR`), in the same rounds.
+`--variants ab` runs only those (more rounds in the same time for one ratio). Ratios are
+printed two ways: of the medians, and the median of the per-round ratios (paired: the two runs
+of a round saw the same machine), which moves less when the machine's speed drifts.
 Pages/s counts HTTP responses. "crawl" is Scrapy's elapsed_time_seconds (spider open to
 close), "wall" the whole command as a user waits for it: interpreter start-up, imports, the
 writer's and packaging's end, interpreter exit. CPU seconds are user+sys of the command and all
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -60,14 +64,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=16)
+    ap.add_argument("--variants", default="abdc", help="which of a, b, d, c to run (default: all)")
     ap.add_argument("--baseline", type=Path, action="append", default=[],
                     help="another checkout whose (b) runs in the same rounds (repeatable)")
     args = ap.parse_args()
+    if not set(args.variants) <= set("abdc") or (args.baseline and "b" not in args.variants):
+        ap.error("--variants takes letters of abdc (and b with --baseline)")
     with demo_site("--articles", str(args.articles)) as base:
-        variants = {"a": lambda _: scrapy_run(base, "-s", "WARC_ENABLED=False"),
-                    "b": lambda _: scrapy_run(base, *WARC_ONLY),
-                    "d": lambda _: scrapy_run(base),
-                    "c": lambda _: wget_run(base)}
+        every = {"a": lambda _: scrapy_run(base, "-s", "WARC_ENABLED=False"),
+                 "b": lambda _: scrapy_run(base, *WARC_ONLY),
+                 "d": lambda _: scrapy_run(base),
+                 "c": lambda _: wget_run(base)}
+        variants = {key: run for key, run in every.items() if key in args.variants}
         for n, tree in enumerate(args.baseline, 1):
             NAMES[f"b{n}"] = f"(b) of {tree.name}"[:36]
             variants[f"b{n}"] = lambda _, tree=tree: scrapy_run(base, *WARC_ONLY, tree=tree.resolve())
@@ -90,22 +98,30 @@ def main() -> None:
     print("to open: process start to \"Spider opened\"; close: \"Closing spider\" to the last log line "
           "(writer, CDXJ, WACZ, stats); exit: last log line to the process's exit")
     # per-round ratios too: the variants of one round ran side by side
-    per_round = [b["wall"] / a["wall"] for a, b in zip(results["a"], results["b"], strict=True)]
-    print(f"\nWARC writer cost: b/a pages/s = {rate['b'][0] / rate['a'][0]:.3f} (crawl), "
-          f"{rate['b'][1] / rate['a'][1]:.3f} (wall); CPU +{med('b', 'cpu') - med('a', 'cpu'):.2f} s; "
-          f"wall b/a per round: {', '.join(f'{r:.3f}' for r in per_round)}")
-    for key in ("b", "d"):
-        per_round = [c["wall"] / x["wall"] for x, c in zip(results[key], results["c"], strict=True)]
-        print(f"vs wget: {key}/c pages/s = {rate[key][0] / rate['c'][0]:.2f} (crawl), "
-              f"{rate[key][1] / rate['c'][1]:.2f} (wall); per round (wall): "
-              f"{', '.join(f'{r:.2f}' for r in per_round)}")
+    def paired(top: str, bottom: str, field: str) -> list[float]:
+        """Pages/s of `top` over `bottom`, round by round (same pages: a ratio of times)."""
+        return [y[field] / x[field] for x, y in zip(results[top], results[bottom], strict=True)]
+
+    def compare(label: str, top: str, bottom: str) -> None:
+        if top not in results or bottom not in results:
+            return
+        wall, crawl_ = paired(top, bottom, "wall"), paired(top, bottom, "crawl")
+        print(f"{label}: {top}/{bottom} pages/s = {rate[top][0] / rate[bottom][0]:.3f} (crawl), "
+              f"{rate[top][1] / rate[bottom][1]:.3f} (wall); median of per-round ratios "
+              f"{statistics.median(crawl_):.3f} (crawl), {statistics.median(wall):.3f} (wall); "
+              f"CPU {med(top, 'cpu') - med(bottom, 'cpu'):+.2f} s; per round (wall): "
+              f"{', '.join(f'{r:.3f}' for r in wall)}")
+
+    print()
+    compare("WARC writer cost", "b", "a")
+    compare("vs wget", "b", "c")
+    compare("vs wget", "d", "c")
     for n, tree in enumerate(args.baseline, 1):
         key = f"b{n}"
         fixed = {k: med(k, "wall") - med(k, "crawl") for k in ("b", key)}
         print(f"(b) this code / {tree}: {rate['b'][1] / rate[key][1]:.3f} (wall), "
               f"{rate['b'][0] / rate[key][0]:.3f} (crawl); wall - crawl {fixed['b']:.2f} s vs "
               f"{fixed[key]:.2f} s")
-
 
 if __name__ == "__main__":
     main()
