@@ -470,6 +470,19 @@ def test_seeds_pushed_to_a_busy_fleet_are_taken_while_it_is_busy(redis_server, t
     assert captures(tmp_path / "w")[extra] == 1
 
 
+def test_a_drained_crawl_closes_after_max_idle_not_at_the_next_tick(redis_server, timed_site, tmp_path):
+    """The idle worker looks at the shared crawl by itself (50 ms, backing off): it closes
+    MAX_IDLE_TIME_BEFORE_CLOSE after the crawl drained. Before, the drain was seen at a tick and
+    the close waited for the next one: "drained for 1.0 s" at least, with ticks 1 s apart."""
+    w = worker(redis_server, tmp_path / "w", "-a", f"start_urls={timed_site}", *NO_REQUISITES,
+               "-s", "REDIS_WORKER_TIMEOUT=5", "-s", "MAX_IDLE_TIME_BEFORE_CLOSE=0.2")
+    assert finish(w) == 0, log_of(tmp_path / "w")[-3000:]
+    drained = re.search(r"Crawl 'thread' drained for ([\d.]+) s", log_of(tmp_path / "w"))
+    assert drained, log_of(tmp_path / "w")[-3000:]
+    assert 0.2 <= float(drained.group(1)) < 0.9  # ticks (REDIS_WORKER_TIMEOUT / 5) are 1.0 s apart
+    assert sum(1 for _, path in TimedSite.arrivals if path.startswith("/news/")) == STORIES
+
+
 def test_requests_no_worker_can_read_are_dropped_once_each(redis_server, timed_site, tmp_path):
     """Entries on the shared queue that do not unpickle (cut short: EOFError; naming a module this
     worker lacks: ModuleNotFoundError; not a request: TypeError) cost themselves only: one line
