@@ -133,8 +133,9 @@ def main() -> None:
               f"{med(key, 'cpu'):6.2f} {med(key, 'server'):12.2f} {med(key, 'busy'):12.0%}")
     rounds = [c["pages"] / c["wall"] / (b["pages"] / b["wall"])
               for b, c in zip(results["b"], results["c"], strict=True)]
-    print(f"\n2 processes / 1 process (both on Redis): {rate['c'] / rate['b']:.2f}x pages/s "
-          f"(per round: {', '.join(f'{r:.2f}' for r in rounds)}); the smaller worker's share "
+    print(f"\n2 processes / 1 process (both on Redis): {rate['c'] / rate['b']:.2f}x pages/s, median of the "
+          f"per-round ratios {statistics.median(rounds):.2f}x (per round: "
+          f"{', '.join(f'{r:.2f}' for r in rounds)}); the smaller worker's share "
           f"{statistics.median(r['share'] for r in results['c']):.0%}")
     # what the machine allows: all its cores busy at one Redis process's CPU per page
     def machine_per_page(r: dict[str, float]) -> float:
