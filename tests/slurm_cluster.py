@@ -23,6 +23,7 @@ from tests.redis_server import free_port
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd")
 NODE = "twnode"  # slurmd -N: whatever this machine's hostname is
 PARTITION = "batch"
+SHORT = "short"  # the same node, MaxTime=1 (minute): a job asking for more stays pending for ever
 
 
 def _binary(name: str) -> str:
@@ -82,7 +83,8 @@ class SlurmCluster:
             "SelectType=select/cons_tres", "SelectTypeParameters=CR_CPU",
             "SchedulerParameters=sched_min_interval=0,batch_sched_delay=0",
             f"NodeName={NODE} NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN",
-            f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP", ""]))
+            f"PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
+            f"PartitionName={SHORT} Nodes=ALL MaxTime=1 State=UP", ""]))
         self._spawn(_binary("munged"), "--foreground", "--force", f"--socket={socket_path}",
                     f"--key-file={f / 'munge.key'}", f"--log-file={f / 'log' / 'munged.log'}",
                     f"--pid-file={f / 'munged.pid'}", f"--seed-file={f / 'munged.seed'}")
@@ -98,8 +100,10 @@ class SlurmCluster:
                                                    start_new_session=True))
 
     def _idle(self) -> bool:
+        """The node idle (one line per partition it is in)."""
         proc = subprocess.run(["sinfo", "-h", "-N", "-o", "%t"], capture_output=True, text=True, env=self.env)
-        return proc.stdout.strip() == "idle"
+        states = proc.stdout.split()
+        return bool(states) and all(state == "idle" for state in states)
 
     def log(self, name: str) -> str:
         path = self.folder / "log" / name

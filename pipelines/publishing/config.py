@@ -23,6 +23,12 @@ PROGRESS_INTERVAL = 30.0  # seconds between progress lines when stderr is not a 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 _SBATCH_OPTION = re.compile(r"--([a-z][a-z0-9-]*)(?:=([^\s'\"\\`$;|&<>]+))?")  # one #SBATCH line each
+# sbatch options the publish sets and relies on: the job's name (squeue and scancel find it by
+# it), its array, its logs, its environment, its dependencies, its working folder; and those
+# that would keep it from ever running or from being waited for
+SBATCH_OURS = frozenset({"job-name", "array", "output", "error", "input", "open-mode", "export",
+                         "export-file", "dependency", "kill-on-invalid-dep", "chdir", "wrap", "parsable",
+                         "hold", "wait", "test-only", "no-requeue", "requeue"})
 _SLURM_NAME = re.compile(r"[\w.,-]+")  # a partition (or a comma list of them)
 _SLURM_TIME = re.compile(r"\d+(?:-\d+)?(?::\d+){0,2}|\d+-\d+(?::\d+)?")  # sbatch --time's forms
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
@@ -45,6 +51,9 @@ def parse_sbatch_args(text: str) -> tuple[tuple[str, str], ...]:
         if (m := _SBATCH_OPTION.fullmatch(part)) is None:
             raise ValueError(f"DATASET_SLURM_SBATCH_ARGS: {part!r} is not --option or --option=value "
                              "(no spaces, quotes or shell characters)")
+        if m[1] in SBATCH_OURS:
+            raise ValueError(f"DATASET_SLURM_SBATCH_ARGS: --{m[1]} is set by the publish itself (it names, "
+                             "logs, exports and waits for its jobs); it cannot be given")
         pairs.append((m[1], m[2] or ""))
     return tuple(pairs)
 

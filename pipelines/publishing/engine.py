@@ -112,7 +112,7 @@ def build(build_dir: Path, sources: list[Source], cfg: DatasetConfig, tally: Tal
         elif cfg.executor == "slurm":
             from . import slurm
 
-            slurm.check(cfg)
+            slurm.check(cfg, work)
         if cfg.executor != "local":  # tasks run on other nodes, in other folders: absolute paths
             sources = [replace(s, path=s.path.resolve()) for s in sources]
         return _run(work, build_dir, sources, cfg, tally, read_errors, progress)

@@ -53,7 +53,16 @@ finally:
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5  # between looks at the completion markers and the queue
-QUEUE_FAILURES = 60  # squeue failing this many times in a row (~30 s) fails the publish
+QUEUE_FAILURES = 60  # squeue failing this many times in a row fails the publish
+QUEUE_PATIENCE = 600.0  # or failing (or hanging: 120 s a call) for this many seconds in a row
+# Why squeue says a task is pending, when waiting will not change it: the publish fails, its
+# job cancelled, rather than waiting for ever (a partition whose MaxTime is below
+# DATASET_SLURM_TIME, a constraint no node has, a hold, a task whose launch failed and was held)
+NEVER_STARTS = re.compile(r"PartitionTimeLimit|PartitionNodeLimit|BadConstraints|JobHeld|"
+                          r"DependencyNeverSatisfied|Invalid(Account|QOS)|MaxWallDurationPerJobLimit|"
+                          r"launch failed requeued held", re.IGNORECASE)
+# The last line of a traceback (`ValueError: ...`), in a task's log: the error that stopped it
+_ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b.*")
 IN_TASK = "THREADWARC_SLURM_TASK"  # set by the job's script: `run` is then one array task's
 # sbatch --export=ALL hands the job this environment, and slurmctld keeps it in its state
 # folder: credentials the tasks never need (they read local files) are left out of it
@@ -74,7 +83,7 @@ class SlurmExecutor(SlurmPipelineExecutor):
         node that declares less memory; DATASET_SLURM_SBATCH_ARGS can ask for it), no `--qos`."""
         args = super().get_sbatch_args(max_array)
         for key, value in (("partition", self.partition), ("time", self.time)):
-            if not value:
+            if not value and key not in self._sbatch_args:  # given in DATASET_SLURM_SBATCH_ARGS: kept
                 args.pop(key, None)
         if "mem-per-cpu" not in self._sbatch_args:
             args.pop("mem-per-cpu", None)
@@ -95,12 +104,11 @@ class SlurmExecutor(SlurmPipelineExecutor):
         logs = Path(self.logging_dir.path)
         try:
             for attempt in (1, 2):
-                if not self.get_incomplete_ranks(range(self.tasks)):
+                if not (incomplete := self.get_incomplete_ranks(range(self.tasks))):
                     break
                 if attempt == 2:
                     logger.warning("datatrove on Slurm: %s: task(s) %s did not complete in job %s; "
-                                   "running them again", step, _ranks(self.get_incomplete_ranks(
-                                       range(self.tasks))), self.submitted[-1])
+                                   "running them again", step, _ranks(incomplete), self.submitted[-1])
                 self.job_id = None  # a new job, depending on nothing
                 self.slurm_logs_folder = str(logs / f"slurm_logs-{attempt}")
                 try:
@@ -112,8 +120,8 @@ class SlurmExecutor(SlurmPipelineExecutor):
                                        "its error is above") from None
                 self.submitted.append(str(self.job_id))
                 logger.info("datatrove on Slurm: %s: job %s, %d task(s) in %d array task(s), %d at a time",
-                            step, self.job_id, self.tasks, math.ceil(len(self.get_incomplete_ranks(
-                                range(self.tasks))) / self.tasks_per_job), self.workers)
+                            step, self.job_id, len(incomplete),
+                            math.ceil(len(incomplete) / self.tasks_per_job), self.workers)
                 while True:
                     active = self._active()
                     while following < self.tasks and self.is_rank_completed(following):
@@ -122,38 +130,48 @@ class SlurmExecutor(SlurmPipelineExecutor):
                     if not active:
                         break
                     time.sleep(POLL_SECONDS)  # noqa: TID251 (Slurm's queue has no event to wait on)
+            if left := self.get_incomplete_ranks(range(self.tasks)):
+                raise RuntimeError(f"task {left[0]} of {step} did not complete twice (jobs "
+                                   f"{', '.join(self.submitted)}): {self._last_line(left[0])}")
         except BaseException:
             self.cancel()
             raise
-        if left := self.get_incomplete_ranks(range(self.tasks)):
-            raise RuntimeError(f"task {left[0]} of {step} did not complete twice (jobs "
-                               f"{', '.join(self.submitted)}): {self._last_line(left[0])}")
         while following < self.tasks:
             on_done(following)
             following += 1
 
     def _active(self) -> bool:
         """Whether any task of this publish's jobs is still queued or running (squeue shows
-        pending, running and completing ones; a requeued task is pending again)."""
-        why = ""
+        pending, running and completing ones; a requeued task is pending again). A task pending
+        for a reason that waiting does not clear (NEVER_STARTS) fails the publish."""
+        why, since = "", time.monotonic()
         for _ in range(QUEUE_FAILURES):
             try:
-                proc = subprocess.run(["squeue", "-h", "-n", self.job_name, "-o", "%i"],
+                proc = subprocess.run(["squeue", "-h", "-n", self.job_name, "-o", "%i %T %r"],
                                       capture_output=True, text=True, timeout=120)
             except subprocess.TimeoutExpired:
                 why = "no answer in 120 s"
-                continue
-            if proc.returncode == 0:
-                return bool(proc.stdout.strip())
-            why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            else:
+                if proc.returncode == 0:
+                    rows = [[*line.split(None, 2), "", ""][:3] for line in proc.stdout.splitlines()
+                            if line.strip()]
+                    for task, state, reason in rows:
+                        if state == "PENDING" and NEVER_STARTS.search(reason):
+                            raise RuntimeError(f"job {task} cannot start: Slurm says {reason} (squeue)")
+                    return bool(rows)
+                why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
             logger.debug("squeue failed: %s", why)
+            if time.monotonic() - since > QUEUE_PATIENCE:
+                break
             time.sleep(POLL_SECONDS)  # noqa: TID251 (a busy controller: asked again)
-        raise RuntimeError(f"squeue failed {QUEUE_FAILURES} times in a row ({why})")
+        raise RuntimeError(f"squeue failed for {time.monotonic() - since:.0f} s ({why})")
 
     def cancel(self) -> None:
-        """This publish's jobs, whatever is left of them (their name is this publish's own)."""
+        """This publish's jobs, whatever is left of them: by their name, this publish's own (an
+        interrupt while sbatch ran may have left one it never heard of), and by their ids."""
+        subprocess.run(["scancel", "-n", self.job_name], capture_output=True, check=False)
         if self.submitted:
-            subprocess.run(["scancel", "-n", self.job_name], capture_output=True, check=False)
+            subprocess.run(["scancel", *self.submitted], capture_output=True, check=False)
 
     def _last_line(self, rank: int) -> str:
         """The last line a rank's task wrote, from its second job's log (slurm_logs-2/ID_INDEX.out;
@@ -165,11 +183,19 @@ class SlurmExecutor(SlurmPipelineExecutor):
             array, offset = index % self.max_array_size, index // self.max_array_size
             found = sorted(Path(self.slurm_logs_folder).glob(f"*_{array}.out"),
                            key=lambda p: int(p.name.split("_")[0]))
-            lines = [line for line in found[offset].read_text(errors="replace").splitlines()
-                     if line.strip() and not line.startswith("+")]  # `set -x`'s echo of the script
+            text = found[offset].read_text(errors="replace")
         except (OSError, ValueError, IndexError):
             return "its log is not readable here"
-        return lines[-1].strip() if lines else "its log is empty"
+        return telling_line(text)
+
+
+def telling_line(log: str) -> str:
+    """What stopped a task, from its job log: the last error line of a traceback (the task
+    raised), else the last line (srun's `task 0: Killed` for a task killed); never `set -x`'s
+    echo of the script."""
+    lines = [line.strip() for line in log.splitlines() if line.strip() and not line.startswith("+")]
+    errors = [line for line in lines if _ERROR_LINE.match(line)]
+    return (errors or lines or ["its log is empty"])[-1]
 
 
 @contextlib.contextmanager
@@ -194,9 +220,15 @@ def _exit(exc: BaseException) -> str:
     return str(exc)
 
 
-def check(cfg: DatasetConfig) -> None:
-    """sbatch, squeue and scancel on PATH, a controller that answers, the partition known: one
-    line if not. Logs the cluster's size."""
+def check(cfg: DatasetConfig, work: Path) -> None:
+    """sbatch, squeue and scancel on PATH, a controller that answers, the partition known, a
+    build folder (`work`) whose path the job's script can hold unquoted: one line if not. Logs
+    the cluster's size."""
+    where = str(work.resolve())
+    if shlex.quote(where) != where:  # datatrove writes it bare into #SBATCH --output and srun's line
+        raise RuntimeError(f"DATASET_EXECUTOR=slurm: the build folder {where!r} (beside DATASET_DIR) has "
+                           "spaces, quotes or shell characters in its path, which the job's script "
+                           "cannot hold: publish to a DATASET_DIR whose path has none")
     if missing := [c for c in ("sbatch", "squeue", "scancel", "sinfo") if shutil.which(c) is None]:
         raise RuntimeError(f"DATASET_EXECUTOR=slurm: {', '.join(missing)} not found on PATH "
                            "(run the publish where Slurm's commands are, e.g. a login node)")

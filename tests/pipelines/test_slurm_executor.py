@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import CrawlResult, wait_for
 from tests.pipelines.test_engine import files, publish
 from tests.pipelines.test_ray_executor import dataset, live_processes
-from tests.slurm_cluster import PARTITION, SlurmCluster
+from tests.slurm_cluster import PARTITION, SHORT, SlurmCluster
 
 NOISE = re.compile(r"\| (INFO|SUCCESS|DEBUG|WARNING) +\||Launching Slurm job|Stats:")  # datatrove's loguru
 
@@ -105,8 +105,13 @@ def test_slurm_faults_are_one_line_and_keep_the_old_dataset(sitemap_crawl, slurm
         assert re.search(r"ERROR: Nothing published: .*is as it was", last), last
         return last
 
-    assert ("DATASET_EXECUTOR=slurm: no partition gpu (DATASET_SLURM_PARTITION); the cluster has: batch"
-            in fails(slurm.env, "-s", "DATASET_SLURM_PARTITION=gpu"))
+    assert ("DATASET_EXECUTOR=slurm: no partition gpu (DATASET_SLURM_PARTITION); the cluster has: "
+            f"{PARTITION}, {SHORT}" in fails(slurm.env, "-s", "DATASET_SLURM_PARTITION=gpu"))
+    # a job that can never start (10 minutes asked of a partition that allows 1) is not waited
+    # for: one line with Slurm's reason, the job cancelled
+    never = fails(slurm.env, "-s", f"DATASET_SLURM_PARTITION={SHORT}", "-s", "DATASET_SLURM_TIME=10")
+    assert re.search(r"datatrove on Slurm: job \d+_\S+ cannot start: Slurm says PartitionTimeLimit",
+                     never), never
     # sbatch refuses what no node has: its own error above, ours in one line
     assert re.search(r"datatrove on Slurm: sbatch could not submit the job for scan WARC ranges \(exit 1\)",
                      fails(slurm.env, "-s", "DATASET_SLURM_SBATCH_ARGS=--mem-per-cpu=900000G"))
@@ -121,7 +126,20 @@ def test_slurm_faults_are_one_line_and_keep_the_old_dataset(sitemap_crawl, slurm
     assert refused.returncode == 2
     assert ("DATASET_SLURM_SBATCH_ARGS: '--comment=$(touch' is not --option or --option=value"
             in refused.stderr)
+    # options the publish relies on (squeue and scancel find its jobs by their name) are its own
+    renamed = slurm_publish(sitemap_crawl.warc_dir, out, slurm.env,
+                            "-s", "DATASET_SLURM_SBATCH_ARGS=--time=5 --job-name=mine")
+    assert renamed.returncode == 2
+    assert "DATASET_SLURM_SBATCH_ARGS: --job-name is set by the publish itself" in renamed.stderr
     assert files(out) == before
+    # a DATASET_DIR whose path the job's script could not hold unquoted: refused before sbatch
+    spaced = tmp_path / "with space"
+    spaced.mkdir()
+    proc = slurm_publish(sitemap_crawl.warc_dir, spaced / "dataset", slurm.env)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "has spaces, quotes or shell characters in its path" in proc.stderr.strip().splitlines()[-1]
+    assert not (spaced / "dataset").exists()
+    assert queued(slurm) == []
 
 
 def _kill_one_mid_task(marker: str) -> int | None:
@@ -213,3 +231,47 @@ def test_sigterm_cancels_the_slurm_job(sitemap_crawl, slurm, tmp_path):
     assert re.search(r"Interrupted \(SIGTERM\): nothing published; .*dataset is as it was", last), last
     assert files(out) == before
     wait_for("the job gone from the queue", lambda: queued(slurm) == [], slurm.processes[-1], timeout=60)
+
+
+def test_sbatch_args_time_and_partition_are_kept(tmp_path):
+    """--time and --partition given in DATASET_SLURM_SBATCH_ARGS reach the job's #SBATCH lines
+    (only the empty DATASET_SLURM_TIME/PARTITION are left out); --mem-per-cpu only when asked."""
+    from datatrove.pipeline.base import PipelineStep
+
+    from pipelines.publishing.slurm import SlurmExecutor
+
+    class Nothing(PipelineStep):
+        name = "nothing"
+
+        def run(self, data=None, rank=0, world_size=1):
+            yield from ()
+
+    def sbatch(**kwargs: object) -> dict:
+        executor = SlurmExecutor([Nothing()], tasks=2, workers=1, logging_dir=str(tmp_path / "logs"),
+                                 job_name="threadwarc-test", qos="", **kwargs)
+        return executor.get_sbatch_args(1)
+
+    given = sbatch(time="", partition="", sbatch_args=(("time", "01:00:00"), ("partition", "gpu")))
+    assert (given["time"], given["partition"]) == ("01:00:00", "gpu")
+    assert "mem-per-cpu" not in given
+    bare = sbatch(time="", partition="")
+    assert not {"time", "partition", "mem-per-cpu"} & set(bare)
+    assert sbatch(time="30", partition="batch")["time"] == "30"
+    assert sbatch(time="", partition="", sbatch_args=(("mem-per-cpu", "1G"),))["mem-per-cpu"] == "1G"
+
+
+def test_the_line_that_says_why_a_task_stopped():
+    """From a task's job log: the error its traceback ends with, not srun's line after it; srun's
+    line when there is nothing else (a task killed); never the script's `set -x` echo."""
+    from pipelines.publishing.slurm import telling_line
+
+    raised = "\n".join(["+ export THREADWARC_SLURM_TASK=1", "2026-12-03 | INFO | Launching pipeline",
+                        "Traceback (most recent call last):", '  File "x.py", line 1, in <module>',
+                        "ValueError: boom in rank 3", "srun: error: twnode: task 0: Exited with exit code 1"])
+    assert telling_line(raised) == "ValueError: boom in rank 3"
+    killed = "+ srun -l launch_pickled_pipeline x\n2026-12-03 | INFO | Launching pipeline\n" \
+             "srun: error: twnode: task 0: Killed\n"
+    assert telling_line(killed) == "srun: error: twnode: task 0: Killed"
+    assert telling_line("+ set -x\n\n") == "its log is empty"
+    assert telling_line("OSError: [Errno 28] No space left on device\n") == \
+        "OSError: [Errno 28] No space left on device"
