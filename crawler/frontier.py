@@ -625,13 +625,23 @@ class RedisScheduler:
         if self._take_start_urls():
             self._drained_since = None
             return
-        if self.frontier.drained(keys=[cfg.queue_key, cfg.start_key, cfg.key("workers")],
-                                 args=[cfg.key("leases", "")]):
-            self._drained_since = self._drained_since or now
-            if cfg.max_idle and now - self._drained_since >= cfg.max_idle:
-                self._wake()  # the idle check closes the spider
-        else:
+        if (left := self._drain_left(now)) is not None and left <= 0:
+            self._wake()  # the idle check closes the spider
+
+    def _drained(self) -> bool:
+        """The whole crawl drained: nothing queued, no start URL waiting, no lease held (_DRAINED)."""
+        cfg = self.cfg
+        return bool(self.frontier.drained(keys=[cfg.queue_key, cfg.start_key, cfg.key("workers")],
+                                          args=[cfg.key("leases", "")]))
+
+    def _drain_left(self, now: float) -> float | None:
+        """Whether the crawl is drained, noting since when: the seconds left before this worker
+        may close (<= 0: now); None when it is not drained, or the worker never closes."""
+        if not self._drained():
             self._drained_since = None
+            return None
+        self._drained_since = self._drained_since or now
+        return self.cfg.max_idle - (now - self._drained_since) if self.cfg.max_idle else None
 
     def _poll_idle(self) -> None:
         """An idle worker's look at the shared crawl (from the idle signal, then again by itself
@@ -646,7 +656,6 @@ class RedisScheduler:
         if (self.frontier.lost or engine is None or engine.spider is None
                 or getattr(getattr(engine, "_slot", None), "closing", None) is not None):
             return
-        left: float | None = None
         try:
             self._release()
             if self.frontier.lost:
@@ -654,17 +663,9 @@ class RedisScheduler:
             if not engine.spider_is_idle():  # requests on the shared queue (or here): pop them
                 self._wake()
                 return
-            now = time.monotonic()
-            if self.frontier.drained(keys=[cfg.queue_key, cfg.start_key, cfg.key("workers")],
-                                     args=[cfg.key("leases", "")]):
-                self._drained_since = self._drained_since or now
-                if cfg.max_idle:
-                    left = cfg.max_idle - (now - self._drained_since)
-                    if left <= 0:
-                        self._wake()  # the idle check closes the spider
-                        return
-            else:
-                self._drained_since = None
+            if (left := self._drain_left(time.monotonic())) is not None and left <= 0:
+                self._wake()  # the idle check closes the spider
+                return
         except self.frontier.errors as exc:
             self.frontier.lose(exc)
             return
@@ -769,8 +770,7 @@ class RedisScheduler:
             self._release()
             if self.frontier.lost:
                 return
-            drained = self.frontier.drained(keys=[cfg.queue_key, cfg.start_key, cfg.key("workers")],
-                                            args=[cfg.key("leases", "")])
+            drained = self._drained()
         except self.frontier.errors as exc:
             self.frontier.lose(exc)
             return
